@@ -352,4 +352,3 @@ func (p *parser) secrets(n *yaml.Node, field string) []Secret {
 	}
 	return out
 }
-
