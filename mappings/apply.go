@@ -158,7 +158,7 @@ func (s *Source) applyOne(index int, elem string, raw []byte, notes *[]Note) Ite
 			return it
 		}
 	}
-	ev := evaluator{doc: elem, index: index, notes: notes}
+	ev := evaluator{cache: prefixCache{doc: elem}, index: index, notes: notes}
 	var lead Lead
 	var fails []Failure
 	fail := func(field string, err error) { fails = append(fails, Failure{Field: field, Message: err.Error()}) }
@@ -213,7 +213,7 @@ func (s *Source) applyOne(index int, elem string, raw []byte, notes *[]Note) Ite
 
 // evaluator evaluates rules on one document, collecting notes when tracing.
 type evaluator struct {
-	doc   string
+	cache prefixCache
 	index int
 	notes *[]Note
 }
@@ -224,14 +224,14 @@ func (ev *evaluator) note(field, msg string) {
 	}
 }
 
-func (ev *evaluator) get(path, field string) (Value, error) {
-	r := gjson.Get(ev.doc, path)
+func (ev *evaluator) get(cp *compiledPath, field string) (Value, error) {
+	r := ev.cache.get(cp)
 	v, err := fromResult(r)
 	if err != nil {
-		return Value{}, fmt.Errorf("path %q %w", path, err)
+		return Value{}, fmt.Errorf("path %q %w", cp.full, err)
 	}
 	if v.IsEmpty() && ev.notes != nil {
-		ev.note(field, emptyMessage(ev.doc, path, r))
+		ev.note(field, emptyMessage(ev.cache.doc, cp.full, r))
 	}
 	return v, nil
 }
@@ -243,7 +243,7 @@ func (ev *evaluator) eval(r *Rule, field string) (Value, error) {
 	}
 	switch r.kind {
 	case rulePath:
-		return ev.get(r.path, field)
+		return ev.get(&r.cpath, field)
 	case ruleList:
 		for _, sub := range r.list {
 			v, err := ev.eval(sub, field)
@@ -255,10 +255,10 @@ func (ev *evaluator) eval(r *Rule, field string) (Value, error) {
 	case ruleValue:
 		return Value{Str: r.value}, nil
 	case ruleTemplate:
-		s, err := r.tmpl.render(func(p string) (Value, error) { return ev.get(p, field) })
+		s, err := r.tmpl.render(ev, field)
 		return Value{Str: s}, err
 	case ruleMap:
-		v, err := ev.get(r.path, field)
+		v, err := ev.get(&r.cpath, field)
 		if err != nil {
 			return v, err
 		}

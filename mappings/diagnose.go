@@ -177,8 +177,12 @@ func isIndex(s string) bool {
 }
 
 // closest returns the candidate nearest to want (case-insensitive equal,
-// or an edit distance of at most a third of its length), or "".
+// or an edit distance of at most a third of its length), or "". Words
+// shorter than four letters get no suggestion: everything is near them.
 func closest(want string, candidates []string) string {
+	if len(want) < 4 {
+		return ""
+	}
 	best, bestD := "", 1<<30
 	lw := strings.ToLower(want)
 	for _, c := range candidates {
@@ -200,7 +204,8 @@ func closest(want string, candidates []string) string {
 	return ""
 }
 
-// editDistance is the Levenshtein distance, for "did you mean" hints.
+// editDistance is the optimal-string-alignment distance (Levenshtein plus
+// adjacent transpositions, the commonest typo: "emial"), for hints.
 func editDistance(a, b string) int {
 	if len(a) > 64 || len(b) > 64 {
 		if a == b {
@@ -208,6 +213,8 @@ func editDistance(a, b string) int {
 		}
 		return 1 << 20
 	}
+	// d[i][j] over three rolling rows: two back for transpositions.
+	pp := make([]int, len(b)+1)
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -221,8 +228,11 @@ func editDistance(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], pp[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		pp, prev, cur = prev, cur, pp
 	}
 	return prev[len(b)]
 }

@@ -184,7 +184,10 @@ func TestLoadRuleForms(t *testing.T) {
 	require.True(t, s.Lead.Partner.ID.hasDefault)
 	require.Equal(t, ruleMap, s.Lead.Partner.Email.kind)
 	require.Nil(t, s.Lead.Partner.Email.mapping)
-	require.Equal(t, []CField{{ID: "2", Rule: &Rule{kind: rulePath, path: "plain"}}, {ID: "10", Rule: &Rule{kind: ruleMap, path: "r", def: "d", hasDefault: true}}}, s.Lead.CFields)
+	require.Equal(t, []CField{
+		{ID: "2", Rule: &Rule{kind: rulePath, path: "plain", cpath: compilePath("plain")}},
+		{ID: "10", Rule: &Rule{kind: ruleMap, path: "r", cpath: compilePath("r"), def: "d", hasDefault: true}},
+	}, s.Lead.CFields)
 }
 
 // TestProviderNotePaths loads every gjson path listed in the shared

@@ -125,6 +125,7 @@ const (
 type Rule struct {
 	kind       ruleKind
 	path       string
+	cpath      compiledPath
 	list       []*Rule
 	value      string
 	tmpl       *template

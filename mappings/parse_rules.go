@@ -101,7 +101,7 @@ func (p *parser) parseRule(n *yaml.Node, field string) *Rule {
 		if path == "" {
 			return nil
 		}
-		return &Rule{kind: rulePath, path: path}
+		return &Rule{kind: rulePath, path: path, cpath: compilePath(path)}
 	case yaml.SequenceNode:
 		if len(n.Content) == 0 {
 			p.add(n, field, "empty list of fallbacks")
@@ -193,7 +193,7 @@ func (p *parser) parseRuleMapping(n *yaml.Node, field string) *Rule {
 	if path == "" {
 		return nil
 	}
-	r := &Rule{kind: ruleMap, path: path}
+	r := &Rule{kind: ruleMap, path: path, cpath: compilePath(path)}
 	ok := true
 	if mapN != nil {
 		if mapN.Kind != yaml.MappingNode {

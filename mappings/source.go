@@ -131,7 +131,7 @@ func (p *parser) validateSource(src *Source, v, providerNode, signatureNode, url
 	if signatureNode != nil {
 		if src.Provider != "" && src.Provider != "generic" {
 			p.add(signatureNode, "signature", "only provider generic takes a signature block; %s's scheme is built in", src.Provider)
-		} else if len(src.Secrets) == 0 {
+		} else if len(src.Secrets) == 0 && !p.hasKey(v, "secret") {
 			p.add(signatureNode, "signature", "signature needs a secret")
 		}
 	}

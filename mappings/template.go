@@ -10,6 +10,7 @@ type template struct {
 	// parts alternate literal text and paths: literal[0] path[0] literal[1] ...
 	literals []string
 	paths    []string
+	cpaths   []compiledPath
 }
 
 func parseTemplate(s string) (*template, error) {
@@ -41,6 +42,7 @@ func parseTemplate(s string) (*template, error) {
 		}
 		t.literals = append(t.literals, rest[:open])
 		t.paths = append(t.paths, path)
+		t.cpaths = append(t.cpaths, compilePath(path))
 		rest = rest[close+2:]
 	}
 	if len(t.paths) == 0 {
@@ -53,7 +55,7 @@ func parseTemplate(s string) (*template, error) {
 // it along ("{{first}} {{middle}} {{last}}" gives "Alice Brown"), the
 // result is trimmed, and a template whose parts are all empty yields ""
 // so that a fallback after it applies.
-func (t *template) render(get func(path string) (Value, error)) (string, error) {
+func (t *template) render(ev *evaluator, field string) (string, error) {
 	var b strings.Builder
 	anyValue := false
 	for i, lit := range t.literals {
@@ -65,7 +67,7 @@ func (t *template) render(get func(path string) (Value, error)) (string, error) 
 		if i == len(t.paths) {
 			break
 		}
-		v, err := get(t.paths[i])
+		v, err := ev.get(&t.cpaths[i], field)
 		if err != nil {
 			return "", err
 		}

@@ -1,0 +1,84 @@
+// Package cli implements leadbridge's subcommands: flag and environment
+// parsing, and the glue between the packages. main only calls Run.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+)
+
+// IO is the process's environment, injected so that commands are testable.
+type IO struct {
+	In        io.Reader
+	Out, Err  io.Writer
+	Getenv    func(string) string
+	LookupEnv func(string) (string, bool)
+}
+
+func (o IO) getenv(k string) string {
+	if o.Getenv != nil {
+		return o.Getenv(k)
+	}
+	if o.LookupEnv != nil {
+		v, _ := o.LookupEnv(k)
+		return v
+	}
+	return os.Getenv(k)
+}
+
+func (o IO) lookupEnv() func(string) (string, bool) {
+	if o.LookupEnv != nil {
+		return o.LookupEnv
+	}
+	return os.LookupEnv
+}
+
+// Exit codes shared by the subcommands (product.md §2).
+const (
+	exitOK      = 0
+	exitFailed  = 1
+	exitUsage   = 2
+	usageHeader = `leadbridge: webhook bridge from form and CRM tools to Partnero leads
+
+Usage: leadbridge <command> [flags]
+
+Commands:
+  serve        run the HTTP server and the delivery workers (default)
+  check        validate the mapping file(s)
+  try          run one payload through a source's mapping; sends nothing
+  version      print version, commit and Go version
+
+Run "leadbridge <command> -h" for a command's flags.
+`
+)
+
+type command func(ctx context.Context, args []string, o IO) int
+
+func commands() map[string]command {
+	return map[string]command{
+		"check":   runCheck,
+		"try":     runTry,
+		"version": runVersion,
+	}
+}
+
+// Run dispatches args (without the program name) and returns the exit code.
+func Run(ctx context.Context, args []string, o IO) int {
+	name := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		name, args = args[0], args[1:]
+	}
+	switch name {
+	case "help", "-h", "--help":
+		fmt.Fprint(o.Out, usageHeader)
+		return exitOK
+	}
+	cmd, ok := commands()[name]
+	if !ok {
+		fmt.Fprintf(o.Err, "leadbridge: unknown command %q\n\n%s", name, usageHeader)
+		return exitUsage
+	}
+	return cmd(ctx, args, o)
+}

@@ -1,0 +1,138 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// exampleEnv holds demo values for every ${VAR} of mappings.example.yaml.
+var exampleEnv = map[string]string{
+	"TYPEFORM_SECRET": "test-secret", "HUBSPOT_CLIENT_SECRET": "test-secret", "TALLY_SIGNING_SECRET": "test-secret",
+	"WEBFLOW_TOKEN": "webflow-token", "CALENDLY_SIGNING_KEY": "test-secret", "WEBSITE_FORM_TOKEN": "form-token",
+	"APPS_SCRIPT_SECRET": "test-secret", "JOTFORM_TOKEN": "jotform-token",
+}
+
+type result struct {
+	code     int
+	out, err string
+}
+
+// run executes leadbridge with args, env and stdin, capturing everything.
+func run(t *testing.T, env map[string]string, stdin string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	o := IO{In: strings.NewReader(stdin), Out: &out, Err: &errb, LookupEnv: func(k string) (string, bool) {
+		v, ok := env[k]
+		return v, ok
+	}}
+	code := Run(context.Background(), args, o)
+	return result{code, out.String(), errb.String()}
+}
+
+func TestCheck(t *testing.T) {
+	r := run(t, exampleEnv, "", "check", "--mappings", "../mappings.example.yaml")
+	require.Equal(t, 0, r.code, r.err)
+	require.Equal(t, "../mappings.example.yaml: OK, 7 sources (apps-script, calendly-demo, hubspot-workflow, tally-demo, typeform-demo, webflow-demo, website-form)\n", r.out)
+
+	// The environment variable works as the flag's default.
+	env := map[string]string{"LEADBRIDGE_MAPPINGS": "../mappings.example.yaml"}
+	for k, v := range exampleEnv {
+		env[k] = v
+	}
+	require.Equal(t, 0, run(t, env, "", "check").code)
+
+	// Missing variables: every problem with file:line:col, exit 1.
+	r = run(t, map[string]string{}, "", "check", "--mappings", "../mappings.example.yaml")
+	require.Equal(t, 1, r.code)
+	require.Empty(t, r.out)
+	lines := strings.Split(strings.TrimSpace(r.err), "\n")
+	require.Equal(t, `../mappings.example.yaml:23:13: source "typeform-demo": secret: environment variable TYPEFORM_SECRET is not set`, lines[0])
+	require.Equal(t, "7 problems found", lines[len(lines)-1])
+
+	r = run(t, nil, "", "check", "--mappings", "testdata/nope.yaml")
+	require.Equal(t, 1, r.code)
+	require.Contains(t, r.err, "no such file or directory")
+}
+
+func TestCheckWarnsAboutInsecure(t *testing.T) {
+	dir := t.TempDir()
+	f := dir + "/m.yaml"
+	require.NoError(t, writeFile(f, "sources:\n  open:\n    provider: generic\n    insecure: true\n    lead: {name: n, email: e, partner: {key: k}}\n"))
+	r := run(t, nil, "", "check", "--mappings", f)
+	require.Equal(t, 0, r.code)
+	require.Contains(t, r.err, `warning: source "open" accepts unauthenticated requests (insecure: true)`)
+}
+
+func TestUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"nope"},
+		{"check", "--bogus"},
+		{"check", "extra-arg"},
+		{"try", "testdata/typeform.json"},
+		{"try", "--source", "tf"},
+		{"try", "--source", "tf", "a.json", "b.json"},
+		{"try", "--source", "tf", "testdata/missing.json"},
+	} {
+		r := run(t, exampleEnv, "", args...)
+		require.Equal(t, 2, r.code, "%v: %s", args, r.err)
+		require.NotEmpty(t, r.err, args)
+	}
+	r := run(t, nil, "", "help")
+	require.Equal(t, 0, r.code)
+	require.Contains(t, r.out, "Commands:")
+	r = run(t, nil, "", "check", "-h")
+	require.Equal(t, 0, r.code)
+	require.Contains(t, r.err, "--mappings [$LEADBRIDGE_MAPPINGS]")
+	r = run(t, nil, "", "version")
+	require.Equal(t, 0, r.code)
+	require.Contains(t, r.out, "leadbridge dev (commit unknown, go1.")
+}
+
+func TestTryMapped(t *testing.T) {
+	r := run(t, exampleEnv, "", "try", "--mappings", "../mappings.example.yaml", "--source", "typeform-demo", "testdata/typeform.json")
+	require.Equal(t, 0, r.code, r.err)
+	require.JSONEq(t, `{"name":"Alice Brown","email":"alice.brown@example.com","partner":{"key":"ref_123"},
+		"cfields":{"89":"11-50","90":"2500","91":["API","SSO"],"92":"radio2"}}`, r.out)
+	require.Contains(t, r.out, "\n  \"name\"", "the body is pretty-printed")
+	require.Contains(t, r.err, "lead: mapped (dedupe key k:01JH7Q2M4B8K3N6P9R1T5V7X9Z); would POST /leads with:")
+
+	// Flags after the payload, and the payload from stdin.
+	payload, err := readPayload("testdata/typeform.json", nil)
+	require.NoError(t, err)
+	r2 := run(t, exampleEnv, string(payload), "try", "-", "--source", "typeform-demo", "--mappings", "../mappings.example.yaml")
+	require.Equal(t, 0, r2.code, r2.err)
+	require.Equal(t, r.out, r2.out)
+}
+
+// TestTryTypoHint is the scenario the diagnostics exist for: a typo'd
+// Typeform ref. try must fail (exit 1), name the path it tried and list
+// the refs the payload does have, with the likely intended one.
+func TestTryTypoHint(t *testing.T) {
+	r := run(t, map[string]string{"TYPEFORM_SECRET": "x"}, "", "try", "--mappings", "testdata/typo.yaml", "--source", "tf", "testdata/typeform.json")
+	require.Equal(t, 1, r.code)
+	require.Empty(t, r.out, "nothing to send")
+	require.Contains(t, r.err, `email: no value: path "form_response.answers.#(field.ref==\"emial\").email" yielded nothing`)
+	refs := "field.ref values there: first_name, last_name, email, phone, company_size, interests, monthly_budget, marketing_consent, start_date, website"
+	require.Contains(t, r.err, `email: path "form_response.answers.#(field.ref==\"emial\").email" matched nothing: no element of form_response.answers has field.ref == "emial"; `+refs+` (did you mean "email"?)`)
+	require.Contains(t, r.err, `(did you mean "last_name"?)`)
+	require.Contains(t, r.err, `(did you mean "company_size"?)`)
+	require.Contains(t, r.err, `partner.key: path "form_response.hidden.aff" matched nothing: form_response.hidden has no key "aff"; keys there: ref, utm_source, utm_medium`)
+}
+
+func TestTryErrors(t *testing.T) {
+	r := run(t, exampleEnv, "", "try", "--mappings", "../mappings.example.yaml", "--source", "nope", "testdata/typeform.json")
+	require.Equal(t, 2, r.code)
+	require.Contains(t, r.err, `no source "nope" in ../mappings.example.yaml (sources: apps-script, calendly-demo,`)
+
+	r = run(t, exampleEnv, "{not json", "try", "--mappings", "../mappings.example.yaml", "--source", "typeform-demo", "-")
+	require.Equal(t, 1, r.code)
+	require.Contains(t, r.err, "payload:")
+
+	r = run(t, exampleEnv, `{"event_type":"form_response_partial"}`, "try", "--mappings", "../mappings.example.yaml", "--source", "typeform-demo", "-")
+	require.Equal(t, 0, r.code, "ignored is not a failure")
+	require.Contains(t, r.err, `lead: ignored (when: event_type equals "form_response" did not hold (got "form_response_partial")); answered 200, nothing is sent`)
+}

@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+)
+
+// flagSet wraps flag.FlagSet: every flag may take its default from an
+// environment variable (how Docker and systemd users configure it), and
+// flags may come before or after positional arguments.
+type flagSet struct {
+	*flag.FlagSet
+	o    IO
+	envs map[string]string // flag name → env var, for usage
+}
+
+func newFlagSet(name, usage string, o IO) *flagSet {
+	fs := &flagSet{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError), o: o, envs: map[string]string{}}
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	fs.FlagSet.Usage = func() {
+		fmt.Fprintf(o.Err, "Usage: leadbridge %s\n\nFlags:\n", usage)
+		fs.VisitAll(func(f *flag.Flag) {
+			env := ""
+			if e := fs.envs[f.Name]; e != "" {
+				env = " [$" + e + "]"
+			}
+			def := ""
+			if f.DefValue != "" && f.DefValue != "false" {
+				def = fmt.Sprintf(" (default %q)", f.DefValue)
+			}
+			fmt.Fprintf(o.Err, "  --%s%s%s\n      %s\n", f.Name, env, def, f.Usage)
+		})
+	}
+	return fs
+}
+
+// stringVar defines a string flag whose default comes from env when set.
+func (fs *flagSet) stringVar(p *string, name, env, def, usage string) {
+	if env != "" {
+		fs.envs[name] = env
+		if v := fs.o.getenv(env); v != "" {
+			def = v
+		}
+	}
+	fs.StringVar(p, name, def, usage)
+}
+
+// parse parses args, allowing flags after positional arguments. It prints
+// usage and returns errUsage-wrapped errors for the caller to exit 2.
+func (fs *flagSet) parse(args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.FlagSet.Usage()
+				return nil, err
+			}
+			fmt.Fprintf(fs.o.Err, "leadbridge %s: %v\n", fs.Name(), err)
+			fs.FlagSet.Usage()
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		// "-" is a positional argument (stdin); "--" ends the flags.
+		if rest[0] == "--" {
+			return append(pos, rest[1:]...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+func usageError(fs *flagSet, format string, args ...any) int {
+	fmt.Fprintf(fs.o.Err, "leadbridge %s: %s\n", fs.Name(), fmt.Sprintf(format, args...))
+	fs.FlagSet.Usage()
+	return exitUsage
+}
+
+func helpRequested(err error) bool { return errors.Is(err, flag.ErrHelp) }

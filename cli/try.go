@@ -1,0 +1,127 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/leadbridge/leadbridge/mappings"
+)
+
+const tryUsage = "try --source NAME [--mappings PATH] [--content-type TYPE] PAYLOAD|-"
+
+// runTry runs one payload through a source's decoding and mapping and
+// prints the Partnero request body(ies) it would send. It sends nothing.
+func runTry(_ context.Context, args []string, o IO) int {
+	fs := newFlagSet("try", tryUsage, o)
+	var path, source, contentType string
+	fs.stringVar(&path, "mappings", "LEADBRIDGE_MAPPINGS", defaultMappings, "mapping file, or directory of *.yaml files")
+	fs.stringVar(&source, "source", "", "", "the source to try (its name under sources:)")
+	fs.stringVar(&contentType, "content-type", "", "", "the payload's Content-Type (default: detect JSON or form-urlencoded)")
+	pos, err := fs.parse(args)
+	if err != nil {
+		if helpRequested(err) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if source == "" {
+		return usageError(fs, "--source is required")
+	}
+	if len(pos) != 1 {
+		return usageError(fs, "give exactly one payload file, or - for stdin")
+	}
+	raw, err := readPayload(pos[0], o.In)
+	if err != nil {
+		fmt.Fprintf(o.Err, "leadbridge try: %v\n", err)
+		return exitUsage
+	}
+	cfg, ok := loadMappings(path, o)
+	if !ok {
+		return exitFailed
+	}
+	src, ok := cfg.Sources[source]
+	if !ok {
+		fmt.Fprintf(o.Err, "leadbridge try: no source %q in %s (sources: %s)\n", source, path, strings.Join(sourceNames(cfg), ", "))
+		return exitUsage
+	}
+	doc, err := decodePayload(src.Provider, contentType, raw)
+	if err != nil {
+		fmt.Fprintf(o.Err, "leadbridge try: payload: %v\n", err)
+		return exitFailed
+	}
+	items, notes := src.Explain(raw, string(doc))
+	return reportTry(o, cfg, src, items, notes)
+}
+
+func readPayload(name string, stdin io.Reader) ([]byte, error) {
+	if name == "-" {
+		return io.ReadAll(stdin)
+	}
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("read payload: %w", err)
+	}
+	return b, nil
+}
+
+// decodePayload turns the raw payload into the document the mapping runs
+// on. JSON only for now; providers.Decode takes over content types and
+// provider views.
+func decodePayload(_, _ string, raw []byte) ([]byte, error) {
+	if !json.Valid(raw) {
+		return nil, fmt.Errorf("not valid JSON")
+	}
+	return raw, nil
+}
+
+// reportTry prints bodies on stdout (so `try ... > body.json` works) and
+// everything else on stderr. Exit 1 when any lead failed mapping.
+func reportTry(o IO, cfg *mappings.Config, src *mappings.Source, items []mappings.Item, notes []mappings.Note) int {
+	fmt.Fprintf(o.Err, "source %s (provider %s), %d lead candidate%s\n", src.Name, src.Provider, len(items), plural(len(items)))
+	if len(items) == 0 {
+		fmt.Fprintf(o.Err, "the batch (each: %s) is empty: nothing to send\n", src.Each)
+	}
+	exit := exitOK
+	for _, it := range items {
+		prefix := "lead"
+		if src.Each != "" {
+			prefix = fmt.Sprintf("element %d", it.Index)
+		}
+		switch it.Outcome {
+		case mappings.Mapped:
+			fmt.Fprintf(o.Err, "%s: mapped (dedupe key %s); would POST /leads with:\n", prefix, it.DedupeKey)
+			var pretty bytes.Buffer
+			_ = json.Indent(&pretty, it.Lead.AppendJSON(nil), "", "  ")
+			pretty.WriteByte('\n')
+			_, _ = o.Out.Write(pretty.Bytes())
+			if src.FallbackPartner != nil {
+				fmt.Fprintf(o.Err, "  if Partnero answers \"Invalid partner key\", it is sent once more with fallback_partner\n")
+			}
+		case mappings.Ignored:
+			fmt.Fprintf(o.Err, "%s: ignored (%s); answered 200, nothing is sent\n", prefix, it.Reason)
+		case mappings.Failed:
+			exit = exitFailed
+			fmt.Fprintf(o.Err, "%s: mapping failed; answered 422 and stored for replay:\n", prefix)
+			for _, p := range it.Problems {
+				fmt.Fprintf(o.Err, "  - %s\n", p)
+			}
+		}
+	}
+	if len(notes) > 0 {
+		fmt.Fprintln(o.Err, "diagnostics (rules that yielded nothing):")
+		for _, n := range notes {
+			field := n.Field
+			if src.Each != "" {
+				field = fmt.Sprintf("element %d: %s", n.Index, n.Field)
+			}
+			fmt.Fprintf(o.Err, "  %s: %s\n", field, n.Message)
+		}
+	}
+	_ = cfg
+	return exit
+}

@@ -1,0 +1,58 @@
+package mappings
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// exampleSamples pairs each source of mappings.example.yaml with the
+// shared sample payload it is written for.
+var exampleSamples = map[string]string{
+	"typeform-demo":    "typeform.json",
+	"hubspot-workflow": "hubspot-workflow.json",
+	"tally-demo":       "tally.json",
+	"webflow-demo":     "webflow.json",
+	"calendly-demo":    "calendly.json",
+	"website-form":     "formspree.json",
+	"apps-script":      "google-forms-appsscript.json",
+}
+
+// TestGoldenExample applies every example source to its sample and
+// compares the Partnero body with testdata/golden/<source>.json.
+func TestGoldenExample(t *testing.T) {
+	cfg := loadExample(t)
+	for name := range cfg.Sources {
+		require.Contains(t, exampleSamples, name, "every example source needs a sample and a golden file")
+	}
+	for name, sample := range exampleSamples {
+		t.Run(name, func(t *testing.T) {
+			src := cfg.Sources[name]
+			require.NotNil(t, src)
+			raw, err := os.ReadFile(filepath.Join("testdata/samples", sample))
+			require.NoError(t, err)
+			items, notes := src.Explain(raw, string(raw))
+			require.Len(t, items, 1)
+			require.Equal(t, Mapped, items[0].Outcome, "%v %s", items[0].Problems, items[0].Reason)
+			var pretty bytes.Buffer
+			require.NoError(t, json.Indent(&pretty, items[0].Lead.AppendJSON(nil), "", "  "))
+			pretty.WriteByte('\n')
+			golden := filepath.Join("testdata/golden", name+".json")
+			if *update {
+				require.NoError(t, os.WriteFile(golden, pretty.Bytes(), 0o644))
+			}
+			want, err := os.ReadFile(golden)
+			require.NoError(t, err)
+			require.Equal(t, string(want), pretty.String())
+			// The example's alternatives (partner.key fallbacks) may be
+			// unused, but its required rules must all have matched.
+			for _, n := range notes {
+				require.NotContains(t, []string{"name", "email"}, n.Field, n.Message)
+			}
+		})
+	}
+}
