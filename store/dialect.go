@@ -1,0 +1,117 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"strings"
+
+	_ "modernc.org/sqlite" // the embedded default: pure Go, the binary stays static
+)
+
+// dialect holds what differs between SQLite and PostgreSQL: opening the
+// pool and the schema's types. Queries are shared ($N placeholders,
+// RETURNING and ON CONFLICT work on both).
+type dialect struct {
+	name string
+	open func(cfg Config) (*sql.DB, error)
+	// schema is the list of migrations, applied in order once each.
+	schema []string
+	// lockMigrations serialises migrations across instances (PostgreSQL).
+	lockMigrations func(ctx context.Context, tx *sql.Tx) error
+	// skipLocked is appended to SELECT ... FOR UPDATE where rows are claimed.
+	skipLocked string
+}
+
+func dialectFor(dsn string) dialect {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return postgresDialect()
+	}
+	return sqliteDialect()
+}
+
+func sqliteDialect() dialect {
+	return dialect{
+		name:           "sqlite",
+		open:           openSQLite,
+		schema:         sqliteSchema,
+		lockMigrations: func(context.Context, *sql.Tx) error { return nil },
+	}
+}
+
+// openSQLite opens the file with the settings storage-notes.md measured:
+// WAL, synchronous=FULL (fsync at every commit: durable before 2xx), a
+// busy timeout for other processes (leadbridge events/backup), immediate
+// transactions, and a single connection (River and SQLite both need it).
+func openSQLite(cfg Config) (*sql.DB, error) {
+	path := strings.TrimPrefix(cfg.DSN, "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "journal_size_limit(67108864)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite %s: %w", path, err)
+	}
+	return db, nil
+}
+
+var sqliteSchema = []string{
+	`CREATE TABLE lb_events (
+		id           INTEGER PRIMARY KEY AUTOINCREMENT,
+		source       TEXT    NOT NULL,
+		dedupe_key   TEXT    NOT NULL,
+		status       TEXT    NOT NULL,
+		received_at  INTEGER NOT NULL,
+		content_type TEXT    NOT NULL DEFAULT '',
+		headers      TEXT    NOT NULL DEFAULT '{}',
+		payload      BLOB    NOT NULL,
+		UNIQUE (source, dedupe_key)
+	);
+	CREATE INDEX lb_events_received ON lb_events (received_at);
+	CREATE INDEX lb_events_status ON lb_events (status, id);
+	CREATE TABLE lb_leads (
+		id            INTEGER PRIMARY KEY AUTOINCREMENT,
+		event_id      INTEGER NOT NULL REFERENCES lb_events (id) ON DELETE CASCADE,
+		idx           INTEGER NOT NULL,
+		source        TEXT    NOT NULL,
+		dedupe_key    TEXT    NOT NULL,
+		status        TEXT    NOT NULL,
+		reason        TEXT    NOT NULL DEFAULT '',
+		body          BLOB,
+		attempts      INTEGER NOT NULL DEFAULT 0,
+		partnero_id   TEXT    NOT NULL DEFAULT '',
+		last_error    TEXT    NOT NULL DEFAULT '',
+		fallback_used INTEGER NOT NULL DEFAULT 0,
+		enqueued      INTEGER NOT NULL DEFAULT 0,
+		queued_at     INTEGER NOT NULL,
+		next_at       INTEGER NOT NULL DEFAULT 0,
+		updated_at    INTEGER NOT NULL,
+		UNIQUE (source, dedupe_key)
+	);
+	CREATE INDEX lb_leads_event ON lb_leads (event_id);
+	CREATE INDEX lb_leads_relay ON lb_leads (id) WHERE enqueued = 0 AND status = 'queued';
+	CREATE INDEX lb_leads_status ON lb_leads (status);
+	CREATE TABLE lb_attempts (
+		id          INTEGER PRIMARY KEY AUTOINCREMENT,
+		lead_id     INTEGER NOT NULL REFERENCES lb_leads (id) ON DELETE CASCADE,
+		at          INTEGER NOT NULL,
+		status_code INTEGER NOT NULL,
+		outcome     TEXT    NOT NULL,
+		error       TEXT    NOT NULL DEFAULT ''
+	);
+	CREATE INDEX lb_attempts_lead ON lb_attempts (lead_id);`,
+}

@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+)
+
+func postgresDialect() dialect {
+	return dialect{
+		name:   "postgres",
+		open:   openPostgres,
+		schema: postgresSchema,
+		lockMigrations: func(ctx context.Context, tx *sql.Tx) error {
+			// Instances starting together migrate one after the other.
+			_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7465734)`)
+			return err
+		},
+		skipLocked: " FOR UPDATE SKIP LOCKED",
+	}
+}
+
+func openPostgres(cfg Config) (*sql.DB, error) {
+	db, err := sql.Open("pgx", cfg.DSN)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(cfg.PoolSize)
+	db.SetMaxIdleConns(cfg.PoolSize)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	return db, nil
+}
+
+var postgresSchema = []string{
+	`CREATE TABLE lb_events (
+		id           BIGSERIAL PRIMARY KEY,
+		source       TEXT    NOT NULL,
+		dedupe_key   TEXT    NOT NULL,
+		status       TEXT    NOT NULL,
+		received_at  BIGINT  NOT NULL,
+		content_type TEXT    NOT NULL DEFAULT '',
+		headers      TEXT    NOT NULL DEFAULT '{}',
+		payload      BYTEA   NOT NULL,
+		UNIQUE (source, dedupe_key)
+	);
+	CREATE INDEX lb_events_received ON lb_events (received_at);
+	CREATE INDEX lb_events_status ON lb_events (status, id);
+	CREATE TABLE lb_leads (
+		id            BIGSERIAL PRIMARY KEY,
+		event_id      BIGINT  NOT NULL REFERENCES lb_events (id) ON DELETE CASCADE,
+		idx           INTEGER NOT NULL,
+		source        TEXT    NOT NULL,
+		dedupe_key    TEXT    NOT NULL,
+		status        TEXT    NOT NULL,
+		reason        TEXT    NOT NULL DEFAULT '',
+		body          BYTEA,
+		attempts      INTEGER NOT NULL DEFAULT 0,
+		partnero_id   TEXT    NOT NULL DEFAULT '',
+		last_error    TEXT    NOT NULL DEFAULT '',
+		fallback_used INTEGER NOT NULL DEFAULT 0,
+		enqueued      INTEGER NOT NULL DEFAULT 0,
+		queued_at     BIGINT  NOT NULL,
+		next_at       BIGINT  NOT NULL DEFAULT 0,
+		updated_at    BIGINT  NOT NULL,
+		UNIQUE (source, dedupe_key)
+	);
+	CREATE INDEX lb_leads_event ON lb_leads (event_id);
+	CREATE INDEX lb_leads_relay ON lb_leads (id) WHERE enqueued = 0 AND status = 'queued';
+	CREATE INDEX lb_leads_status ON lb_leads (status);
+	CREATE TABLE lb_attempts (
+		id          BIGSERIAL PRIMARY KEY,
+		lead_id     BIGINT  NOT NULL REFERENCES lb_leads (id) ON DELETE CASCADE,
+		at          BIGINT  NOT NULL,
+		status_code INTEGER NOT NULL,
+		outcome     TEXT    NOT NULL,
+		error       TEXT    NOT NULL DEFAULT ''
+	);
+	CREATE INDEX lb_attempts_lead ON lb_attempts (lead_id);`,
+}

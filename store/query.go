@@ -1,0 +1,262 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// EventSummary is an event as listed.
+type EventSummary struct {
+	ID         int64     `json:"id"`
+	Source     string    `json:"source"`
+	Status     string    `json:"status"`
+	ReceivedAt time.Time `json:"received_at"`
+	Leads      int       `json:"leads"`
+	Attempts   int       `json:"attempt_count"`
+	LastError  string    `json:"last_error"`
+}
+
+// Lead is a stored lead with its own status.
+type Lead struct {
+	ID           int64     `json:"id"`
+	Index        int       `json:"index"`
+	DedupeKey    string    `json:"dedupe_key"`
+	Status       string    `json:"status"`
+	Reason       string    `json:"reason,omitempty"`
+	Body         []byte    `json:"-"`
+	Attempts     int       `json:"attempt_count"`
+	PartneroID   string    `json:"partnero_id,omitempty"`
+	LastError    string    `json:"last_error,omitempty"`
+	FallbackUsed bool      `json:"fallback_used,omitempty"`
+	QueuedAt     time.Time `json:"queued_at"`
+	NextAt       time.Time `json:"next_attempt_at,omitzero"`
+	UpdatedAt    time.Time `json:"updated_at"`
+	History      []Attempt `json:"attempts"`
+}
+
+// Attempt is one delivery attempt.
+type Attempt struct {
+	LeadID     int64     `json:"lead_id"`
+	At         time.Time `json:"at"`
+	StatusCode int       `json:"status"`
+	Outcome    string    `json:"outcome"`
+	Error      string    `json:"error"`
+}
+
+// Event is one stored event with its payload, leads and attempts.
+type Event struct {
+	EventSummary
+	ContentType string `json:"content_type"`
+	Headers     []byte `json:"-"`
+	Payload     []byte `json:"-"`
+	LeadList    []Lead `json:"leads"`
+}
+
+// Filter selects events to list.
+type Filter struct {
+	Status string // "" for any
+	Source string // "" for any
+	Limit  int    // 0 means 50
+	// BeforeID pages: only events with a smaller id.
+	BeforeID int64
+}
+
+// ListEvents lists events newest first.
+func (s *Store) ListEvents(ctx context.Context, f Filter) ([]EventSummary, error) {
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	where, args := []string{"1 = 1"}, []any{}
+	if f.Status != "" {
+		args = append(args, f.Status)
+		where = append(where, fmt.Sprintf("e.status = $%d", len(args)))
+	}
+	if f.Source != "" {
+		args = append(args, f.Source)
+		where = append(where, fmt.Sprintf("e.source = $%d", len(args)))
+	}
+	if f.BeforeID > 0 {
+		args = append(args, f.BeforeID)
+		where = append(where, fmt.Sprintf("e.id < $%d", len(args)))
+	}
+	args = append(args, f.Limit)
+	q := `SELECT e.id, e.source, e.status, e.received_at,
+		(SELECT COUNT(*) FROM lb_leads l WHERE l.event_id = e.id),
+		(SELECT COALESCE(SUM(l.attempts), 0) FROM lb_leads l WHERE l.event_id = e.id),
+		(SELECT COALESCE(MAX(CASE WHEN l.status = 'failed' THEN l.reason ELSE l.last_error END), '') FROM lb_leads l WHERE l.event_id = e.id AND (l.last_error <> '' OR l.status = 'failed'))
+		FROM lb_events e WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(" ORDER BY e.id DESC LIMIT $%d", len(args))
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []EventSummary
+	for rows.Next() {
+		var e EventSummary
+		var at int64
+		if err := rows.Scan(&e.ID, &e.Source, &e.Status, &at, &e.Leads, &e.Attempts, &e.LastError); err != nil {
+			return nil, err
+		}
+		e.ReceivedAt = fromMS(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// GetEvent returns one event with its payload, leads and attempts.
+func (s *Store) GetEvent(ctx context.Context, id int64) (*Event, error) {
+	e := &Event{}
+	var at int64
+	var headers string
+	err := s.db.QueryRowContext(ctx, `SELECT id, source, status, received_at, content_type, headers, payload FROM lb_events WHERE id = $1`, id).
+		Scan(&e.ID, &e.Source, &e.Status, &at, &e.ContentType, &headers, &e.Payload)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("event %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	e.ReceivedAt = fromMS(at)
+	e.Headers = []byte(headers)
+	e.LeadList, err = s.leadsOf(ctx, s.db, id)
+	if err != nil {
+		return nil, err
+	}
+	e.Leads = len(e.LeadList)
+	for _, l := range e.LeadList {
+		e.Attempts += l.Attempts
+		switch {
+		case l.Status == StatusFailed:
+			e.LastError = l.Reason
+		case l.LastError != "":
+			e.LastError = l.LastError
+		}
+	}
+	return e, nil
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+func (s *Store) leadsOf(ctx context.Context, db querier, eventID int64) ([]Lead, error) {
+	rows, err := db.QueryContext(ctx, `SELECT id, idx, dedupe_key, status, reason, body, attempts, partnero_id, last_error, fallback_used, queued_at, next_at, updated_at
+		FROM lb_leads WHERE event_id = $1 ORDER BY idx`, eventID)
+	if err != nil {
+		return nil, err
+	}
+	var leads []Lead
+	for rows.Next() {
+		var l Lead
+		var fb int
+		var q, n, u int64
+		if err := rows.Scan(&l.ID, &l.Index, &l.DedupeKey, &l.Status, &l.Reason, &l.Body, &l.Attempts, &l.PartneroID, &l.LastError, &fb, &q, &n, &u); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		l.FallbackUsed = fb != 0
+		l.QueuedAt, l.UpdatedAt = fromMS(q), fromMS(u)
+		if n > 0 {
+			l.NextAt = fromMS(n)
+		}
+		leads = append(leads, l)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range leads {
+		leads[i].History, err = s.attemptsOf(ctx, db, leads[i].ID)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return leads, nil
+}
+
+func (s *Store) attemptsOf(ctx context.Context, db querier, leadID int64) ([]Attempt, error) {
+	rows, err := db.QueryContext(ctx, `SELECT at, status_code, outcome, error FROM lb_attempts WHERE lead_id = $1 ORDER BY id`, leadID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Attempt
+	for rows.Next() {
+		a := Attempt{LeadID: leadID}
+		var at int64
+		if err := rows.Scan(&at, &a.StatusCode, &a.Outcome, &a.Error); err != nil {
+			return nil, err
+		}
+		a.At = fromMS(at)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Prune deletes events received before cutoff whose status is delivered
+// or ignored (raw payloads are personal data), with their leads and
+// attempts; includeFailed also deletes dead, failed and dry_run ones.
+// Events still waiting for delivery are never pruned.
+func (s *Store) Prune(ctx context.Context, cutoff time.Time, includeFailed bool) (int64, error) {
+	statuses := []any{StatusDelivered, StatusIgnored}
+	if includeFailed {
+		statuses = append(statuses, StatusDead, StatusFailed, StatusDryRun)
+	}
+	args := append([]any{s.ms(cutoff)}, statuses...)
+	in := placeholders(2, len(statuses))
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	sel := `SELECT id FROM lb_events WHERE received_at < $1 AND status IN (` + in + `)`
+	if _, err := tx.ExecContext(ctx, `DELETE FROM lb_attempts WHERE lead_id IN (SELECT id FROM lb_leads WHERE event_id IN (`+sel+`))`, args...); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM lb_leads WHERE event_id IN (`+sel+`)`, args...); err != nil {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM lb_events WHERE received_at < $1 AND status IN (`+in+`)`, args...)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return n, tx.Commit()
+}
+
+// QueueStats describes the delivery backlog, for metrics.
+type QueueStats struct {
+	ByStatus      map[string]int64
+	OldestPending time.Time // zero when nothing waits
+}
+
+// Stats counts leads by status and finds the oldest undelivered one.
+func (s *Store) Stats(ctx context.Context) (QueueStats, error) {
+	st := QueueStats{ByStatus: map[string]int64{}}
+	rows, err := s.db.QueryContext(ctx, `SELECT status, COUNT(*) FROM lb_leads GROUP BY status`)
+	if err != nil {
+		return st, err
+	}
+	for rows.Next() {
+		var k string
+		var n int64
+		if err := rows.Scan(&k, &n); err != nil {
+			rows.Close()
+			return st, err
+		}
+		st.ByStatus[k] = n
+	}
+	rows.Close()
+	var oldest sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT MIN(queued_at) FROM lb_leads WHERE status IN ('queued', 'retrying')`).Scan(&oldest); err != nil {
+		return st, err
+	}
+	if oldest.Valid {
+		st.OldestPending = fromMS(oldest.Int64)
+	}
+	return st, rows.Err()
+}

@@ -1,0 +1,150 @@
+// Package store keeps webhooks durable: the raw events, the leads mapped
+// from them with their own delivery status, every delivery attempt, and the
+// River job queue that schedules deliveries. It runs on an embedded SQLite
+// file by default and on PostgreSQL for several instances; both go through
+// database/sql, so one implementation serves both.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Event statuses. An event's status derives from its leads: the status of
+// the lead that most needs attention (see statusRank).
+const (
+	StatusQueued    = "queued"    // waiting for its first delivery
+	StatusRetrying  = "retrying"  // a delivery failed; another is scheduled
+	StatusDelivered = "delivered" // Partnero accepted it
+	StatusDead      = "dead"      // undeliverable: kept for replay
+	StatusDryRun    = "dry_run"   // no API key: recorded with the body it would send
+	StatusFailed    = "failed"    // the mapping failed: kept for replay
+	StatusIgnored   = "ignored"   // a when condition failed, or no partner
+)
+
+// statusRank orders statuses by how much they need attention; an event
+// shows the highest of its leads'.
+var statusRank = map[string]int{
+	StatusFailed: 7, StatusDead: 6, StatusRetrying: 5, StatusQueued: 4, StatusDryRun: 3, StatusDelivered: 2, StatusIgnored: 1,
+}
+
+// EventStatus derives an event's status from its leads' statuses.
+func EventStatus(leadStatuses ...string) string {
+	best, rank := StatusIgnored, 0
+	for _, s := range leadStatuses {
+		if r := statusRank[s]; r > rank {
+			best, rank = s, r
+		}
+	}
+	return best
+}
+
+// ErrUnavailable wraps failures to store an event: the caller answers 503
+// so that the provider retries; nothing was written.
+var ErrUnavailable = errors.New("store unavailable")
+
+// ErrNotFound is returned for an unknown event or lead id.
+var ErrNotFound = errors.New("not found")
+
+// Config configures a Store.
+type Config struct {
+	// DSN is a SQLite file path (or "file:..." URI), or a postgres:// URL.
+	DSN string
+	// Now is the clock for received times, retention and max-age; nil means time.Now.
+	Now func() time.Time
+	// Logger receives store and River logs; nil means slog.Default().
+	Logger *slog.Logger
+	// MaxBatch bounds how many webhooks one group commit holds; 0 means 256.
+	MaxBatch int
+	// PoolSize is the PostgreSQL connection pool size; 0 means 10. SQLite
+	// always uses one connection (River and SQLite both need it).
+	PoolSize int
+}
+
+// Store is the durable store. Create it with Open; it is safe for
+// concurrent use.
+type Store struct {
+	cfg     Config
+	db      *sql.DB
+	dialect dialect
+	now     func() time.Time
+	log     *slog.Logger
+
+	committer *committer
+	// relayPending is set when leads may wait for a River job.
+	relayPending atomic.Bool
+
+	mu    sync.Mutex // guards queue
+	queue *queue     // the River client, once started
+}
+
+// Open opens (creating or migrating as needed) the store at cfg.DSN and
+// starts its group committer. Delivery starts with StartQueue.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = 256
+	}
+	if cfg.PoolSize <= 0 {
+		cfg.PoolSize = 10
+	}
+	d := dialectFor(cfg.DSN)
+	db, err := d.open(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	s := &Store{cfg: cfg, db: db, dialect: d, now: cfg.Now, log: cfg.Logger}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate store: %w", err)
+	}
+	s.committer = newCommitter(s, cfg.MaxBatch)
+	return s, nil
+}
+
+// Kind names the backend ("sqlite" or "postgres"), for logs and metrics.
+func (s *Store) Kind() string { return s.dialect.name }
+
+// Ping checks that the database answers, for /readyz.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// Close stops the committer (after the requests it holds are committed)
+// and the queue, then closes the database.
+func (s *Store) Close(ctx context.Context) error {
+	var errs []error
+	if err := s.StopQueue(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	s.committer.stop()
+	if err := s.db.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Store) ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+func placeholders(start, n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$%d", start+i)
+	}
+	return b.String()
+}
