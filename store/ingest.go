@@ -66,7 +66,7 @@ type committer struct {
 	maxBatch int
 	quit     chan struct{}
 	stopped  chan struct{}
-	commits atomic.Int64 // transactions committed, for tests and metrics
+	commits  atomic.Int64 // transactions committed, for tests and metrics
 	// idle runs in the writer goroutine between batches when no request
 	// waits (the relay): intake always goes first.
 	idleMu sync.Mutex

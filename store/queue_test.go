@@ -95,7 +95,9 @@ func TestQueuePicksUpLeadsStoredBeforeStart(t *testing.T) {
 		// Stored while no queue runs (as after a crash between commit and relay).
 		r, err := b.store.Ingest(ctx, intake("s", "k:early", queued("k:early")))
 		require.NoError(t, err)
-		d := &scripted{plan: func(*Delivery) Decision { return Decision{Status: StatusDelivered, StatusCode: 201, Outcome: "delivered"} }}
+		d := &scripted{plan: func(*Delivery) Decision {
+			return Decision{Status: StatusDelivered, StatusCode: 201, Outcome: "delivered"}
+		}}
 		require.NoError(t, b.store.StartQueue(ctx, QueueConfig{Workers: 1, PollInterval: 50 * time.Millisecond}, d))
 		waitStatus(t, b.store, r.EventID, StatusDelivered)
 		require.NoError(t, b.store.StopQueue(ctx))
