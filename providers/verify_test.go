@@ -112,7 +112,9 @@ func TestWebflowVectors(t *testing.T) {
 	body := sample(t, "webflow.json")
 	cfg := Config{Provider: Webflow, Secrets: []string{testSecret}}
 	const good = "8d0cbff940d03a734540dd3c9442554c203fd15c3008f67377ab4264353b5842"
-	ok := func(sig string) []string { return []string{"x-webflow-timestamp", tsMillis, "x-webflow-signature", sig} }
+	ok := func(sig string) []string {
+		return []string{"x-webflow-timestamp", tsMillis, "x-webflow-signature", sig}
+	}
 	runVectors(t, []vector{
 		{name: "published", cfg: cfg, header: ok(good), body: body},
 		{name: "upper-case hex", cfg: cfg, header: ok("8D0CBFF940D03A734540DD3C9442554C203FD15C3008F67377AB4264353B5842"), body: body},
@@ -234,8 +236,12 @@ func TestHubSpotAnchors(t *testing.T) {
 	docsBody := []byte(`[{"eventId":1,"subscriptionId":12345,"portalId":62515,"occurredAt":1564113600000,"subscriptionType":"contact.creation","attemptNumber":0,"objectId":123,"changeSource":"CRM","changeFlag":"NEW","appId":54321}]`)
 	sdkBody := []byte(`{'example_field':'example_value'}`)
 	cfg := Config{Provider: HubSpot, Secrets: []string{secret}, URL: uri}
-	v1 := func(sig string) []string { return []string{"X-HubSpot-Signature-Version", "v1", "X-HubSpot-Signature", sig} }
-	v2 := func(sig string) []string { return []string{"X-HubSpot-Signature-Version", "v2", "X-HubSpot-Signature", sig} }
+	v1 := func(sig string) []string {
+		return []string{"X-HubSpot-Signature-Version", "v1", "X-HubSpot-Signature", sig}
+	}
+	v2 := func(sig string) []string {
+		return []string{"X-HubSpot-Signature-Version", "v2", "X-HubSpot-Signature", sig}
+	}
 	// The SDK vector's timestamp, 15000000 ms, is 1970: check it at its own instant.
 	sdkNow := time.UnixMilli(15000000)
 	runVectors(t, []vector{
@@ -482,7 +488,7 @@ func TestDecodeSome(t *testing.T) {
 		{"%3A%2F%3F%40%21%24%27%28%29%2A%2C%3B", ":/?@!$'()*,;"},
 		{"%3a%2f%3f%40%21%24%27%28%29%2a%2c%3b", ":/?@!$'()*,;"},
 		{"%20%26%3D%25%2B%22%5B", "%20%26%3D%25%2B%22%5B"}, // not in HubSpot's list
-		{"%253A", "%253A"},                                 // decoded once, never twice
+		{"%253A", "%253A"}, // decoded once, never twice
 		{"%3", "%3"}, {"%", "%"}, {"a%3Ab%", "a:b%"}, {"%%3A", "%:"}, {"%3G", "%3G"},
 	}
 	for _, c := range cases {
