@@ -71,6 +71,7 @@ func TestDecodeURLEncoded(t *testing.T) {
 		{name: "json-special characters escaped", body: "q=%22hi%22%5C%0A%01", want: `{"q":"\"hi\"\\\n\u0001"}`},
 		{name: "invalid utf-8 replaced", body: "n=Ren%E9", want: `{"n":"Ren\ufffd"}`},
 		{name: "utf-8 kept", body: "n=Ren%C3%A9", want: `{"n":"René"}`},
+		{name: "names differing only in invalid bytes share a key", body: "%93=a&%89=b", want: "{\"\ufffd\":[\"a\",\"b\"]}"},
 		{name: "charset ignored", ct: ct + "; charset=ISO-8859-1", body: "a=1", want: `{"a":"1"}`},
 		{name: "empty body", body: "", want: `{}`},
 		{name: "bad escape in value", body: "a=%zz", err: ErrMalformedBody},

@@ -18,6 +18,10 @@ type formFields struct {
 }
 
 func (f *formFields) add(k, v string) {
+	// Names are made valid UTF-8 before grouping: two names that differ
+	// only in invalid bytes would otherwise both be written as "\ufffd",
+	// a duplicate key whose second value no reader sees.
+	k = validUTF8(k)
 	if f.values == nil {
 		f.values = make(map[string][]string)
 	}

@@ -118,6 +118,7 @@ type objectWriter struct {
 // roll back to if the value turns out to be absent; ok is false for a name
 // already written.
 func (w *objectWriter) begin(name string) (mark int, ok bool) {
+	name = validUTF8(name) // as written, so that the dedupe sees what readers will
 	if _, dup := w.seen[name]; dup {
 		return 0, false
 	}
@@ -132,6 +133,7 @@ func (w *objectWriter) begin(name string) (mark int, ok bool) {
 
 // commit records a written entry.
 func (w *objectWriter) commit(name string) {
+	name = validUTF8(name)
 	if w.seen == nil {
 		w.seen = make(map[string]struct{})
 	}

@@ -264,3 +264,14 @@ func TestNoViewProviders(t *testing.T) {
 		require.Equal(t, string(body), string(decoded(t, provider, "application/json", body)), provider)
 	}
 }
+
+// Refs that differ only in invalid UTF-8 would both be written as
+// "\ufffd": the first wins, so the view never holds a duplicate key.
+func TestViewInvalidUTF8NamesDoNotDuplicate(t *testing.T) {
+	t.Parallel()
+	body := "{\"form_response\":{\"answers\":[" +
+		"{\"type\":\"text\",\"text\":\"one\",\"field\":{\"ref\":\"r\x93\"}}," +
+		"{\"type\":\"text\",\"text\":\"two\",\"field\":{\"ref\":\"r\x89\"}}]}}"
+	out := decoded(t, Typeform, "application/json", []byte(body))
+	require.Equal(t, "{\"r\ufffd\":\"one\"}", gjson.GetBytes(out, "answers").Raw)
+}
