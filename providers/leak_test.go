@@ -8,7 +8,11 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"hash"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -104,5 +108,39 @@ func TestErrorsDoNotLeak(t *testing.T) {
 				require.NotContains(t, text, f, "case %d (%s) leaks", i, c.cfg.Provider)
 			}
 		}
+	}
+}
+
+// TestNoLogging backs the claim that error values are the only channel
+// through which this package reports anything: no logger, no printing.
+func TestNoLogging(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		require.NoError(t, err)
+		for _, imp := range f.Imports {
+			path := strings.Trim(imp.Path.Value, `"`)
+			require.NotContains(t, []string{"log", "log/slog", "os"}, path, "%s imports %s", name, path)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.SelectorExpr:
+				if id, ok := n.X.(*ast.Ident); ok && id.Name == "fmt" &&
+					(strings.HasPrefix(n.Sel.Name, "Print") || strings.HasPrefix(n.Sel.Name, "Fprint")) {
+					t.Errorf("%s: fmt.%s at %s", name, n.Sel.Name, fset.Position(n.Pos()))
+				}
+			case *ast.Ident:
+				if n.Name == "println" || n.Name == "print" {
+					t.Errorf("%s: %s at %s", name, n.Name, fset.Position(n.Pos()))
+				}
+			}
+			return true
+		})
 	}
 }
