@@ -1,9 +1,11 @@
 package providers
 
 import (
+	"crypto/hmac"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"hash"
 )
 
 // Encodings of a MAC in a header.
@@ -38,4 +40,28 @@ func decodeMAC(header, value, encoding string, size int) ([]byte, error) {
 		return nil, fmt.Errorf("header %s: %s decodes to %d bytes, want %d", header, encoding, len(b), size)
 	}
 	return b, nil
+}
+
+// anySecretMatches reports whether HMAC(secret, parts...) equals one of the
+// received MACs for any configured secret (rotation). Each comparison is
+// constant-time, and every received MAC is compared without an early exit,
+// so timing does not reveal which one matched.
+func anySecretMatches(newHash func() hash.Hash, secrets, received [][]byte, parts ...[]byte) bool {
+	for _, secret := range secrets {
+		mac := hmac.New(newHash, secret)
+		for _, p := range parts {
+			mac.Write(p)
+		}
+		sum := mac.Sum(nil)
+		matched := false
+		for _, got := range received {
+			if hmac.Equal(sum, got) {
+				matched = true
+			}
+		}
+		if matched {
+			return true
+		}
+	}
+	return false
 }

@@ -1,7 +1,6 @@
 package providers
 
 import (
-	"crypto/hmac"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
@@ -80,12 +79,8 @@ func (m *bodyMAC) verify(r *Request, _ time.Time) error {
 	if err != nil {
 		return verifyErr(ErrMalformedSignature, m.scheme, err.Error())
 	}
-	for _, secret := range m.secrets {
-		mac := hmac.New(m.newHash, secret)
-		mac.Write(r.Body)
-		if hmac.Equal(mac.Sum(nil), got) {
-			return nil
-		}
+	if anySecretMatches(m.newHash, m.secrets, [][]byte{got}, r.Body) {
+		return nil
 	}
 	return verifyErr(ErrSignatureMismatch, m.scheme, "header "+m.header)
 }

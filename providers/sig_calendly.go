@@ -1,7 +1,6 @@
 package providers
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -84,25 +83,7 @@ func (c *calendlyMAC) verify(r *Request, now time.Time) error {
 	if err != nil {
 		return verifyErr(ErrMalformedSignature, Calendly, "header "+clSig+": "+err.Error())
 	}
-	matched := false
-	for _, secret := range c.secrets {
-		mac := hmac.New(sha256.New, secret)
-		mac.Write([]byte(h.tRaw))
-		mac.Write([]byte{'.'})
-		mac.Write(r.Body)
-		sum := mac.Sum(nil)
-		for _, got := range h.v1 {
-			// Every candidate is compared, without early exit on the inner
-			// loop, so timing does not reveal which v1 position matched.
-			if hmac.Equal(sum, got) {
-				matched = true
-			}
-		}
-		if matched {
-			break
-		}
-	}
-	if !matched {
+	if !anySecretMatches(sha256.New, c.secrets, h.v1, []byte(h.tRaw), []byte{'.'}, r.Body) {
 		return verifyErr(ErrSignatureMismatch, Calendly, "header "+clSig)
 	}
 	return checkWindow(Calendly, clSig, time.Unix(h.t, 0), now, c.tolerance)

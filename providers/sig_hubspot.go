@@ -106,19 +106,8 @@ func (h *hubspotMAC) verifyV3(r *Request, sigHeader string, now time.Time) error
 	if err != nil {
 		return verifyErr(ErrMalformedSignature, scheme, err.Error())
 	}
-	matched := false
-	for _, secret := range h.secrets {
-		mac := hmac.New(sha256.New, secret)
-		mac.Write([]byte(r.Method))
-		mac.Write([]byte(h.v3url))
-		mac.Write(r.Body)
-		mac.Write([]byte(tsHeader)) // signed verbatim, as received
-		if hmac.Equal(mac.Sum(nil), got) {
-			matched = true
-			break
-		}
-	}
-	if !matched {
+	// The timestamp is signed verbatim, as received.
+	if !anySecretMatches(sha256.New, h.secrets, [][]byte{got}, []byte(r.Method), []byte(h.v3url), r.Body, []byte(tsHeader)) {
 		return verifyErr(ErrSignatureMismatch, scheme, "header "+hsSigV3)
 	}
 	return checkWindow(scheme, hsTimestamp, time.UnixMilli(ms), now, h.tolerance)

@@ -1,7 +1,6 @@
 package providers
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"time"
 )
@@ -37,18 +36,7 @@ func (w *webflowMAC) verify(r *Request, now time.Time) error {
 	if err != nil {
 		return verifyErr(ErrMalformedSignature, Webflow, err.Error())
 	}
-	matched := false
-	for _, secret := range w.secrets {
-		mac := hmac.New(sha256.New, secret)
-		mac.Write([]byte(tsHeader))
-		mac.Write([]byte{':'})
-		mac.Write(r.Body)
-		if hmac.Equal(mac.Sum(nil), got) {
-			matched = true
-			break
-		}
-	}
-	if !matched {
+	if !anySecretMatches(sha256.New, w.secrets, [][]byte{got}, []byte(tsHeader), []byte{':'}, r.Body) {
 		return verifyErr(ErrSignatureMismatch, Webflow, "header "+wfSig)
 	}
 	// After the MAC, as for HubSpot v3: a window error then means authentic.
