@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -146,6 +147,7 @@ func TestCalendlyVectors(t *testing.T) {
 		{name: "second v1 matches", cfg: cfg, header: h("t=" + tsSeconds + ",v1=" + other + ",v1=" + good), body: body},
 		{name: "unknown v0 ignored", cfg: cfg, header: h("t=" + tsSeconds + ",v0=zz,v1=" + good), body: body},
 		{name: "only a wrong v1", cfg: cfg, header: h("t=" + tsSeconds + ",v1=" + other), body: body, want: ErrSignatureMismatch},
+		{name: "two wrong v1", cfg: cfg, header: h("t=" + tsSeconds + ",v1=" + other + ",v1=" + strings.Repeat("1", 64)), body: body, want: ErrSignatureMismatch},
 		{name: "body changed", cfg: cfg, header: h("t=" + tsSeconds + ",v1=" + good), body: withNewline(body), want: ErrSignatureMismatch},
 		{name: "t changed", cfg: cfg, header: h("t=1767225601,v1=" + good), body: body, want: ErrSignatureMismatch},
 		{name: "missing header", cfg: cfg, body: body, want: ErrMissingSignature},
