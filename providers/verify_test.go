@@ -513,3 +513,28 @@ func TestVerifyErrorFormat(t *testing.T) {
 		instant.Add(-10*time.Minute))
 	require.EqualError(t, err, "webflow: timestamp outside tolerance: header X-Webflow-Timestamp: timestamp is 10m0s in the future (tolerance 5m0s)")
 }
+
+// TestVerifierConcurrentUse shares one verifier between goroutines, for
+// go test -race: Verify must not write to the Verifier.
+func TestVerifierConcurrentUse(t *testing.T) {
+	t.Parallel()
+	v := mustVerifier(t, Config{Provider: Calendly, Secrets: []string{"old", testSecret}, Tokens: []string{"tok"}})
+	good := &Request{Method: "POST", Body: sample(t, "calendly.json"), Header: hdr("X-Leadbridge-Token", "tok",
+		"Calendly-Webhook-Signature", "t="+tsSeconds+",v1=cdfbaf71d7d66e564cbd94826bf906978c561cd427feacb8916d08a1770e676b")}
+	bad := &Request{Method: "POST", Body: []byte("{}"), Header: good.Header}
+	errs := make(chan error, 16)
+	for i := range 16 {
+		go func() {
+			if i%2 == 0 {
+				errs <- v.Verify(good, instant)
+			} else if err := v.Verify(bad, instant); !errors.Is(err, ErrSignatureMismatch) {
+				errs <- err
+			} else {
+				errs <- nil
+			}
+		}()
+	}
+	for range 16 {
+		require.NoError(t, <-errs)
+	}
+}
