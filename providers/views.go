@@ -2,12 +2,12 @@ package providers
 
 import "github.com/tidwall/gjson"
 
-// Provider views (product.md §4), one file per provider (view_*.go), add top-level keys to the decoded
-// document so that mappings can say answers.email instead of
-// form_response.answers.#(field.ref=="email").email. The payload's own
-// paths keep working: the document is only extended, never rewritten,
-// except Jotform's rawRequest, which is a JSON string and becomes the
-// object it encodes.
+// Provider views (product.md §4; one file per provider, view_*.go) add
+// top-level keys to the decoded document so that mappings can say
+// answers.email instead of form_response.answers.#(field.ref=="email").email.
+// The payload's own paths keep working: the document is only extended,
+// never rewritten, except Jotform's rawRequest, which is a JSON string and
+// becomes the object it encodes.
 //
 // A view is added only when the structure it reads exists (Typeform's
 // form_response.answers, Tally's data.fields, HubSpot's properties,
