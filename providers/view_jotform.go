@@ -1,0 +1,74 @@
+package providers
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// jotformView replaces the rawRequest string (the form post Jotform wraps as
+// a JSON string) by the object it encodes, and adds fields.<unique name>
+// for each q<N>_<unique name> key of it, so that mappings need neither the
+// question number nor a second parse. A rawRequest that is not a string
+// holding a JSON object is left as it is, without a view: the raw payload
+// is still stored and a mapping can still read the other parts. If the
+// sender already parsed it (a JSON body whose rawRequest is an object),
+// only fields is added.
+func jotformView(doc []byte) []byte {
+	if rootObjectEnd(doc) < 0 {
+		return doc
+	}
+	s := string(doc)
+	rr := gjson.Get(s, "rawRequest")
+	switch {
+	case rr.IsObject():
+	case rr.Type == gjson.String && rr.Index > 0 && strings.HasPrefix(s[rr.Index:], rr.Raw) && isJSONObject(rr.Str):
+		out := make([]byte, 0, len(doc)+len(doc)/4+64)
+		out = append(out, doc[:rr.Index]...)
+		out = append(out, rr.Str...)
+		out = append(out, doc[rr.Index+len(rr.Raw):]...)
+		doc = out
+	default:
+		return doc
+	}
+	return withTopLevel(doc, "fields", jotformFields)
+}
+
+// jotformFields writes fields.<unique name> from the (parsed) rawRequest.
+func jotformFields(dst []byte, s string) ([]byte, bool) {
+	rr := gjson.Get(s, "rawRequest")
+	if !rr.IsObject() {
+		return dst, false
+	}
+	w := objectWriter{dst: append(dst, '{')}
+	rr.ForEach(func(k, v gjson.Result) bool {
+		if name, ok := jotformUniqueName(k.Str); ok {
+			w.entry(name, v.Raw)
+		}
+		return true
+	})
+	return append(w.dst, '}'), true
+}
+
+// jotformUniqueName strips the q<digits>_ prefix Jotform puts before a
+// field's unique name; keys without it (slug, event_id...) are bookkeeping.
+func jotformUniqueName(key string) (string, bool) {
+	if len(key) < 3 || key[0] != 'q' {
+		return "", false
+	}
+	i := 1
+	for i < len(key) && key[i] >= '0' && key[i] <= '9' {
+		i++
+	}
+	if i == 1 || i >= len(key)-1 || key[i] != '_' {
+		return "", false
+	}
+	return key[i+1:], true
+}
+
+// isJSONObject reports whether s is valid JSON whose root is an object.
+func isJSONObject(s string) bool {
+	t := strings.TrimLeft(s, " \t\r\n")
+	return strings.HasPrefix(t, "{") && json.Valid([]byte(s))
+}
