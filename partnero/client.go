@@ -109,9 +109,10 @@ func defaultTransport() *http.Transport {
 
 // answer is a response whose body has been read (bounded), drained and closed.
 type answer struct {
-	status int
-	header http.Header
-	body   []byte
+	status   int
+	header   http.Header
+	body     []byte
+	location string // a redirect's target, resolved against the request URL
 }
 
 // do sends one request and reads its answer. The per-request timeout covers
@@ -146,7 +147,11 @@ func (c *Client) do(ctx context.Context, method, path, apiKey string, body []byt
 	// A failed body read is ignored: the status line already decided the
 	// outcome, and a lead answered 201 was created even if its body was cut.
 	raw, _ := readAndDrain(resp.Body, readLimit)
-	return answer{status: resp.StatusCode, header: resp.Header, body: raw}, nil
+	ans := answer{status: resp.StatusCode, header: resp.Header, body: raw}
+	if loc, err := resp.Location(); err == nil {
+		ans.location = loc.Redacted()
+	}
+	return ans, nil
 }
 
 // readAndDrain reads up to limit bytes, discards up to maxDrainBytes more so

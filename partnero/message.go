@@ -3,7 +3,9 @@ package partnero
 import (
 	"bytes"
 	"encoding/json"
+	"html"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -25,12 +27,14 @@ func failureMessage(ans answer, apiKey string) string {
 	var msg string
 	if ans.status >= 300 && ans.status < 400 {
 		msg = "unexpected redirect"
-		if loc := ans.header.Get("Location"); loc != "" {
-			msg += " to " + loc
+		if ans.location != "" {
+			msg += " to " + ans.location
 		}
 		msg += " (check the Partnero base URL)"
 	} else {
-		msg = errorText(ans.status, ans.body)
+		// Redact the raw body too: tag stripping or JSON decoding could
+		// otherwise alter an echoed key so that it no longer matches.
+		msg = errorText(ans.status, []byte(redact(string(ans.body), apiKey)))
 	}
 	return redact(msg, apiKey)
 }
@@ -178,9 +182,21 @@ func collapseSpace(s string) string {
 // differs from apiKey (another program's key, a key the caller mistyped).
 func redact(s, apiKey string) string {
 	if apiKey != "" {
-		s = strings.ReplaceAll(s, apiKey, redacted)
+		for _, form := range keyForms(apiKey) {
+			s = strings.ReplaceAll(s, form, redacted)
+		}
 	}
 	return redactBearer(s)
+}
+
+// keyForms lists the ways an echoed key may be spelled: as is, and escaped
+// for a URL query or path, JSON or HTML.
+func keyForms(apiKey string) []string {
+	forms := []string{apiKey, url.QueryEscape(apiKey), url.PathEscape(apiKey), html.EscapeString(apiKey)}
+	if b, err := json.Marshal(apiKey); err == nil {
+		forms = append(forms, string(b[1:len(b)-1]))
+	}
+	return forms
 }
 
 // redactBearer replaces the token after each "Bearer " (any case).

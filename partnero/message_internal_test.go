@@ -1,6 +1,7 @@
 package partnero
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -109,6 +110,17 @@ func TestRedact(t *testing.T) {
 		require.Equal(t, tt.want, redact(tt.in, key), "input %q", tt.in)
 	}
 	require.Equal(t, "unchanged", redact("unchanged", ""), "an empty key must not be replaced everywhere")
+
+	const odd = "a/b+c=d<e>&f g"
+	for _, echoed := range []string{
+		odd,
+		"a%2Fb%2Bc%3Dd%3Ce%3E%26f+g",    // query-escaped
+		"a%2Fb+c=d%3Ce%3E&f%20g",        // path-escaped
+		"a/b+c=d&lt;e&gt;&amp;f g",      // HTML-escaped
+		`a/b+c=d\u003ce\u003e\u0026f g`, // JSON-escaped (Go's encoder)
+	} {
+		require.Equal(t, "x [redacted] y", redact("x "+echoed+" y", odd), "form %q", echoed)
+	}
 }
 
 func TestTruncate(t *testing.T) {
@@ -149,4 +161,24 @@ func TestValidKey(t *testing.T) {
 	require.False(t, validKey("key\n"))
 	require.False(t, validKey("a\x00b"))
 	require.False(t, validKey("a\x7fb"))
+}
+
+func TestWrapErrorRedactsAndKeepsCause(t *testing.T) {
+	t.Parallel()
+	const key = "secret-key-123"
+	cause := errors.New("dial failed for secret-key-123")
+	err := wrapError("create lead", key, cause)
+	require.Equal(t, "partnero: create lead: dial failed for [redacted]", err.Error())
+	require.ErrorIs(t, err, cause)
+
+	plain := errors.New("connection refused")
+	err = wrapError("lead form", key, plain)
+	require.Equal(t, "partnero: lead form: connection refused", err.Error())
+	require.ErrorIs(t, err, plain)
+}
+
+func TestAPIErrorString(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "partnero: status 500", (&APIError{StatusCode: 500}).Error())
+	require.Equal(t, "partnero: status 404: Lead not found", (&APIError{StatusCode: 404, Message: "Lead not found"}).Error())
 }

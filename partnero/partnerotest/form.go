@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // Form is a program's lead form as the fake serves it from
@@ -86,16 +87,37 @@ func newFormState(f Form, check bool) formState {
 	return formState{body: body, fields: fields, check: check}
 }
 
+// formStateFromJSON reads the fields of a details body for validation. It
+// is as lenient as the client should be (ids and flags may be strings),
+// because such bodies exist to test that leniency.
 func formStateFromJSON(body []byte) formState {
 	var env struct {
 		Data *struct {
-			Fields []Field `json:"leads_custom_form_fields"`
+			Fields []struct {
+				ID       json.RawMessage `json:"id"`
+				Type     string          `json:"type"`
+				Title    string          `json:"title"`
+				Required json.RawMessage `json:"required"`
+				Options  []string        `json:"options"`
+			} `json:"leads_custom_form_fields"`
 		} `json:"data"`
 	}
 	if err := json.Unmarshal(body, &env); err != nil || env.Data == nil {
 		panic(fmt.Sprintf("partnerotest: WithFormJSON: want {\"data\":{\"leads_custom_form_fields\":[...]}}: %v", err))
 	}
-	return formState{body: slices.Clone(body), fields: env.Data.Fields, check: true}
+	fields := make([]Field, 0, len(env.Data.Fields))
+	for _, f := range env.Data.Fields {
+		id, err := strconv.Atoi(strings.Trim(string(f.ID), `"`))
+		if err != nil {
+			panic(fmt.Sprintf("partnerotest: WithFormJSON: field id %s is not an integer", f.ID))
+		}
+		required := strings.Trim(string(f.Required), `"`)
+		fields = append(fields, Field{
+			ID: id, Type: f.Type, Title: f.Title, Options: f.Options,
+			Required: required == "true" || required == "1",
+		})
+	}
+	return formState{body: slices.Clone(body), fields: fields, check: true}
 }
 
 // field returns the form field with the given cfields key.
