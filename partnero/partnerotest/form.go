@@ -21,13 +21,22 @@ type Form struct {
 
 // Field is one custom form field, with Partnero's JSON keys.
 type Field struct {
-	ID          int      `json:"id"`
-	Type        string   `json:"type"` // text (static block), input, textarea, checkbox, radio, select, countries
-	Title       string   `json:"title"`
-	Text        string   `json:"text"`
-	Description *string  `json:"description"`
-	Required    bool     `json:"required"`
-	Options     []string `json:"options"`
+	// ID is the key of the field's value in a lead's cfields.
+	ID int `json:"id"`
+	// Type is text (a static HTML block), input, textarea, checkbox, radio,
+	// select or countries.
+	Type string `json:"type"`
+	// Title is the field's label; empty for text blocks.
+	Title string `json:"title"`
+	// Text is a text block's HTML.
+	Text string `json:"text"`
+	// Description is help text, served as null when nil.
+	Description *string `json:"description"`
+	// Required marks a field the form requires (see EnforceRequired).
+	Required bool `json:"required"`
+	// Options are the allowed values of checkbox, radio and select fields
+	// (see EnforceOptions); nil is served as [].
+	Options []string `json:"options"`
 }
 
 // DefaultForm returns the example form of partnero-api.md §4.1: fields 88

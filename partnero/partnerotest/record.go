@@ -7,7 +7,8 @@ import (
 	"time"
 )
 
-// Partner is the partner identification a lead was submitted with.
+// Partner is the partner identification a lead was submitted with
+// (partner.key, partner.id, partner.email); unset ones are empty.
 type Partner struct {
 	Key, ID, Email string
 }
@@ -33,17 +34,21 @@ type ReceivedLead struct {
 
 // Request is any request the fake received, whatever its outcome.
 type Request struct {
+	// Method is the HTTP method.
 	Method string
 	// Path is the URL path, e.g. "/v1/leads"; Query its raw query.
 	Path, Query string
-	Header      http.Header
-	Body        []byte
+	// Header holds the request headers as received.
+	Header http.Header
+	// Body is the raw request body (up to the 10 MiB limit).
+	Body []byte
 	// APIKey is the bearer token sent, "" when none.
 	APIKey string
 	// Status is the status answered; 0 when none was (connection dropped,
 	// or the client gave up during a delay).
 	Status int
-	At     time.Time
+	// At is when the request arrived.
+	At time.Time
 }
 
 // Leads returns the leads created so far, oldest first. Deleting a lead
