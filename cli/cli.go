@@ -58,6 +58,7 @@ type command func(ctx context.Context, args []string, o IO) int
 
 func commands() map[string]command {
 	return map[string]command{
+		"serve":   runServe,
 		"check":   runCheck,
 		"try":     runTry,
 		"version": runVersion,

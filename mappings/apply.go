@@ -96,7 +96,7 @@ func (s *Source) apply(raw []byte, doc string, trace bool) ([]Item, []Note) {
 	}
 	batch := gjson.Get(doc, s.Each)
 	if !batch.IsArray() {
-		it := Item{DedupeKey: hashKey(raw), Outcome: Failed}
+		it := Item{DedupeKey: HashKey(raw), Outcome: Failed}
 		msg := fmt.Sprintf("path %q did not yield a list", s.Each)
 		if !batch.Exists() {
 			msg = fmt.Sprintf("path %q matched nothing", s.Each)
@@ -123,7 +123,9 @@ func (s *Source) apply(raw []byte, doc string, trace bool) ([]Item, []Note) {
 	return items, nil
 }
 
-func hashKey(b []byte) string {
+// HashKey is the dedupe key of a raw body (or element) without a dedupe
+// path: "h:" and its SHA-256 in hex.
+func HashKey(b []byte) string {
 	sum := sha256.Sum256(b)
 	return "h:" + hex.EncodeToString(sum[:])
 }
@@ -140,12 +142,12 @@ func (s *Source) dedupeKey(elem string, raw []byte) string {
 		v = strings.TrimSpace(v)
 		if v != "" {
 			if len(v) > 200 {
-				return hashKey([]byte(v))
+				return HashKey([]byte(v))
 			}
 			return "k:" + v
 		}
 	}
-	return hashKey(raw)
+	return HashKey(raw)
 }
 
 // applyOne runs dedupe, when and the lead rules on one element.

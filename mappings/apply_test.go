@@ -218,12 +218,12 @@ func TestWhen(t *testing.T) {
 func TestDedupeKey(t *testing.T) {
 	raw := `{"id":"evt_1","num":7,"arr":[1,2],"blank":" "}`
 	tests := []struct{ dedupe, want string }{
-		{"", hashKey([]byte(raw))},
+		{"", HashKey([]byte(raw))},
 		{"id", "k:evt_1"},
 		{"num", "k:7"},
 		{"arr", "k:[1,2]"},
-		{"missing", hashKey([]byte(raw))},
-		{"blank", hashKey([]byte(raw))},
+		{"missing", HashKey([]byte(raw))},
+		{"blank", HashKey([]byte(raw))},
 	}
 	for _, tc := range tests {
 		extra := ""
@@ -235,10 +235,10 @@ func TestDedupeKey(t *testing.T) {
 	}
 	long := `{"id":"` + strings.Repeat("x", 300) + `"}`
 	it := applyOne(t, srcWith(t, "    dedupe: id\n", baseLead), long)
-	require.Equal(t, hashKey([]byte(strings.Repeat("x", 300))), it.DedupeKey, "long keys are hashed")
+	require.Equal(t, HashKey([]byte(strings.Repeat("x", 300))), it.DedupeKey, "long keys are hashed")
 	// The hash covers the raw body, not the decoded document.
 	items := srcWith(t, "", baseLead).Apply([]byte("name=A"), `{"name":"A"}`)
-	require.Equal(t, hashKey([]byte("name=A")), items[0].DedupeKey)
+	require.Equal(t, HashKey([]byte("name=A")), items[0].DedupeKey)
 }
 
 func TestEach(t *testing.T) {
@@ -258,7 +258,7 @@ func TestEach(t *testing.T) {
 	root := `[{"n":"A","e":"a@x.io","r":"p"},{"n":"B","e":"b@x.io","r":"p"}]`
 	items = srcWith(t, "    each: '@this'\n", lead).Apply([]byte(root), root)
 	require.Len(t, items, 2)
-	require.Equal(t, hashKey([]byte(`{"n":"A","e":"a@x.io","r":"p"}`)), items[0].DedupeKey)
+	require.Equal(t, HashKey([]byte(`{"n":"A","e":"a@x.io","r":"p"}`)), items[0].DedupeKey)
 	require.NotEqual(t, items[0].DedupeKey, items[1].DedupeKey)
 
 	// A batch path that is not a list fails the whole event.

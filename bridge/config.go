@@ -1,0 +1,88 @@
+// Package bridge is leadbridge's server: the public webhook intake
+// (verify → decode → map → store → answer), the admin listener, and the
+// delivery of stored leads to Partnero.
+package bridge
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/leadbridge/leadbridge/mappings"
+	"github.com/leadbridge/leadbridge/partnero"
+	"github.com/leadbridge/leadbridge/store"
+)
+
+// Config is the server's configuration (product.md §2 flags and env).
+type Config struct {
+	Addr      string // public listener: /hooks/*, /healthz
+	AdminAddr string // private listener: /healthz, /readyz, /metrics, /admin/*; "" disables it
+
+	MaxBody   int64         // largest accepted body in bytes
+	Retention time.Duration // delivered and ignored events are deleted after this; also the dedupe window
+
+	// APIKey is the default Partnero API key; empty means dry-run.
+	APIKey  mappings.Secret
+	BaseURL string // Partnero API base URL
+
+	Workers  int           // concurrent deliveries
+	Rate     float64       // outbound requests per second to Partnero
+	RetryMin time.Duration // first backoff step
+	RetryMax time.Duration // largest backoff step
+	MaxAge   time.Duration // after this an undeliverable lead is dead
+
+	// AdminToken enables the admin API (Authorization: Bearer <token>).
+	AdminToken mappings.Secret
+
+	// ShutdownTimeout bounds the graceful stop; 0 means 30s.
+	ShutdownTimeout time.Duration
+}
+
+func (c *Config) defaults() {
+	if c.MaxBody <= 0 {
+		c.MaxBody = 1 << 20
+	}
+	if c.Retention <= 0 {
+		c.Retention = 720 * time.Hour
+	}
+	if c.Workers <= 0 {
+		c.Workers = 4
+	}
+	if c.Rate <= 0 {
+		c.Rate = 5
+	}
+	if c.RetryMin <= 0 {
+		c.RetryMin = 30 * time.Second
+	}
+	if c.RetryMax < c.RetryMin {
+		c.RetryMax = max(time.Hour, c.RetryMin)
+	}
+	if c.MaxAge <= 0 {
+		c.MaxAge = 72 * time.Hour
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = 30 * time.Second
+	}
+}
+
+// Store is what the server needs from the durable store; *store.Store
+// implements it for SQLite and PostgreSQL.
+type Store interface {
+	Ingest(ctx context.Context, in *store.Intake) (store.IntakeResult, error)
+	Ping(ctx context.Context) error
+	StartQueue(ctx context.Context, cfg store.QueueConfig, d store.Deliverer) error
+	StopQueue(ctx context.Context) error
+	Prune(ctx context.Context, cutoff time.Time, includeFailed bool) (int64, error)
+	Stats(ctx context.Context) (store.QueueStats, error)
+}
+
+// Deps are the server's collaborators.
+type Deps struct {
+	Store    Store
+	Mappings *mappings.Config
+	// Partnero is the API client; nil builds one from Config.BaseURL.
+	Partnero *partnero.Client
+	Logger   *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}

@@ -1,0 +1,280 @@
+package bridge
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/leadbridge/leadbridge/mappings"
+	"github.com/leadbridge/leadbridge/providers"
+	"github.com/leadbridge/leadbridge/store"
+)
+
+// answer is the JSON body of every /hooks response.
+type answer struct {
+	Status   string    `json:"status"`
+	ID       int64     `json:"id,omitempty"`
+	Reason   string    `json:"reason,omitempty"`
+	Error    string    `json:"error,omitempty"`
+	Problems []problem `json:"problems,omitempty"`
+
+	code       int           // HTTP status
+	outcome    string        // metric label
+	retryAfter time.Duration // for 429
+}
+
+type problem struct {
+	Index   *int   `json:"index,omitempty"`
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+func reject(code int, outcome, msg string) *answer {
+	return &answer{Status: "error", Error: msg, code: code, outcome: outcome}
+}
+
+// handleHook is POST /hooks/{source}: body limit → read once → verify →
+// decode → map → store → answer (dedupe happens in the store's commit,
+// where it is atomic). Each step returns an answer to stop early.
+func (s *Server) handleHook(c *gin.Context) {
+	start := s.now()
+	name := c.Param("source")
+	a := s.intake(c, name)
+	s.respond(c, name, a, start)
+}
+
+func (s *Server) intake(c *gin.Context, name string) *answer {
+	rt := s.rt.Load()
+	src, ok := rt.sources[name]
+	if !ok {
+		if s.recentlyRemoved(name) {
+			return reject(http.StatusServiceUnavailable, "removed_source", "source "+strconv.Quote(name)+" was removed by a mapping reload; retry later")
+		}
+		return reject(http.StatusBadRequest, "unknown_source", "no such source "+strconv.Quote(name))
+	}
+	raw, a := s.readBody(c)
+	if a != nil {
+		return a
+	}
+	if a := s.verify(c, src, raw); a != nil {
+		return a
+	}
+	if a := s.limit(src); a != nil {
+		return a
+	}
+	contentType := c.GetHeader("Content-Type")
+	doc, err := providers.Decode(src.Provider, contentType, raw)
+	if err != nil {
+		if errors.Is(err, providers.ErrUnsupportedMediaType) {
+			return reject(http.StatusUnsupportedMediaType, "unsupported_media_type", "content type "+strconv.Quote(contentType)+" is not JSON, form-urlencoded or multipart")
+		}
+		return reject(http.StatusBadRequest, "malformed_body", err.Error())
+	}
+	items := src.Apply(raw, string(doc))
+	in := s.buildIntake(c, src, raw, contentType, items)
+	res, err := s.ingest(c, in)
+	if err != nil {
+		s.log.Error("store event", "source", name, "err", err)
+		return reject(http.StatusServiceUnavailable, "unavailable", "the event could not be stored; retry later")
+	}
+	s.logDryRun(src, in, res)
+	return decide(items, res)
+}
+
+// logDryRun says what would have been sent for each lead recorded in
+// dry-run: who gets the credit at info, the whole body (personal data)
+// only at debug.
+func (s *Server) logDryRun(src *source, in *store.Intake, res store.IntakeResult) {
+	for i, l := range in.Leads {
+		if l.Status != store.StatusDryRun || res.LeadDuplicate[i] {
+			continue
+		}
+		var body struct {
+			Partner mappings.Partner           `json:"partner"`
+			CFields map[string]json.RawMessage `json:"cfields"`
+		}
+		_ = json.Unmarshal(l.Body, &body)
+		s.log.Info("dry-run: lead recorded, not sent (no Partnero API key); it would be POSTed to /leads",
+			"source", src.Name, "event_id", res.EventID, "index", l.Index, "partner", body.Partner, "cfields", len(body.CFields))
+		s.log.Debug("dry-run: request body", "source", src.Name, "event_id", res.EventID, "index", l.Index, "body", json.RawMessage(l.Body))
+	}
+}
+
+// readBody reads the whole body once, refusing more than MaxBody.
+func (s *Server) readBody(c *gin.Context) ([]byte, *answer) {
+	if c.Request.ContentLength > s.cfg.MaxBody {
+		return nil, reject(http.StatusRequestEntityTooLarge, "too_large", "body over the limit of "+strconv.FormatInt(s.cfg.MaxBody, 10)+" bytes")
+	}
+	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, reject(http.StatusRequestEntityTooLarge, "too_large", "body over the limit of "+strconv.FormatInt(s.cfg.MaxBody, 10)+" bytes")
+		}
+		return nil, reject(http.StatusBadRequest, "malformed_body", "could not read the body")
+	}
+	return raw, nil
+}
+
+func (s *Server) verify(c *gin.Context, src *source, raw []byte) *answer {
+	err := src.verifier.Verify(&providers.Request{
+		Method: c.Request.Method,
+		Header: c.Request.Header,
+		Query:  c.Request.URL.Query(),
+		Body:   raw,
+	}, s.now())
+	if err == nil {
+		return nil
+	}
+	// The error names the header and what was wrong with it, never the
+	// expected value (providers guarantees it).
+	return reject(http.StatusUnauthorized, "unauthorized", err.Error())
+}
+
+// limit applies the per-source intake limit, counted on authenticated
+// requests only: strangers cannot use up a provider's budget.
+func (s *Server) limit(src *source) *answer {
+	if src.limiter == nil {
+		return nil
+	}
+	r := src.limiter.ReserveN(s.now(), 1)
+	if d := r.DelayFrom(s.now()); d > 0 {
+		r.CancelAt(s.now())
+		a := reject(http.StatusTooManyRequests, "rate_limited", "rate limit of source exceeded; retry later")
+		a.retryAfter = d
+		return a
+	}
+	return nil
+}
+
+// keptHeaders are stored with the event: enough to understand it later,
+// nothing that authenticates (signatures, tokens, cookies).
+var keptHeaders = []string{"Content-Type", "User-Agent", "X-Hubspot-Request-Timestamp", "X-Webflow-Timestamp", "X-Request-Id"}
+
+func (s *Server) buildIntake(c *gin.Context, src *source, raw []byte, contentType string, items []mappings.Item) *store.Intake {
+	hdr := map[string]string{}
+	for _, h := range keptHeaders {
+		if v := c.GetHeader(h); v != "" {
+			hdr[h] = v
+		}
+	}
+	hj, _ := json.Marshal(hdr)
+	in := &store.Intake{Source: src.Name, ContentType: contentType, Headers: hj, Payload: raw}
+	dryRun := s.apiKeyFor(src.Source).IsZero()
+	in.Leads = make([]store.NewLead, len(items))
+	for i, it := range items {
+		nl := store.NewLead{Index: it.Index, DedupeKey: it.DedupeKey}
+		switch it.Outcome {
+		case mappings.Mapped:
+			nl.Status = store.StatusQueued
+			if dryRun {
+				nl.Status = store.StatusDryRun
+			}
+			nl.Body = it.Lead.AppendJSON(nil)
+		case mappings.Ignored:
+			nl.Status, nl.Reason = store.StatusIgnored, it.Reason
+		default:
+			nl.Status = store.StatusFailed
+			b, _ := json.Marshal(it.Problems)
+			nl.Reason = string(b)
+		}
+		in.Leads[i] = nl
+	}
+	if src.Each == "" && len(items) == 1 {
+		in.EventKey = items[0].DedupeKey
+	} else {
+		in.EventKey = mappings.HashKey(raw)
+	}
+	return in
+}
+
+func (s *Server) ingest(c *gin.Context, in *store.Intake) (store.IntakeResult, error) {
+	start := time.Now()
+	res, err := s.store.Ingest(c.Request.Context(), in)
+	s.metrics.storeSeconds.Observe(time.Since(start).Seconds())
+	return res, err
+}
+
+// decide maps what the mapping and the store did to the answer of
+// product.md §4: 202 when at least one new lead was accepted; otherwise
+// 422 when a new candidate failed mapping, 200 duplicate when everything
+// was seen before, 200 ignored for the rest.
+func decide(items []mappings.Item, res store.IntakeResult) *answer {
+	if res.Duplicate {
+		return &answer{Status: "duplicate", ID: res.EventID, code: http.StatusOK, outcome: "duplicate"}
+	}
+	var accepted int
+	var problems []problem
+	var reasons []string
+	for i, it := range items {
+		if res.LeadDuplicate[i] {
+			continue
+		}
+		switch it.Outcome {
+		case mappings.Mapped:
+			accepted++
+		case mappings.Failed:
+			for _, f := range it.Problems {
+				p := problem{Field: f.Field, Message: f.Message}
+				if len(items) > 1 {
+					idx := it.Index
+					p.Index = &idx
+				}
+				problems = append(problems, p)
+			}
+		case mappings.Ignored:
+			reasons = appendUnique(reasons, it.Reason)
+		}
+	}
+	switch {
+	case accepted > 0:
+		return &answer{Status: "accepted", ID: res.EventID, code: http.StatusAccepted, outcome: "accepted"}
+	case len(problems) > 0:
+		return &answer{Status: "error", ID: res.EventID, Error: "mapping failed; the event is stored and can be replayed once the mapping is fixed",
+			Problems: problems, code: http.StatusUnprocessableEntity, outcome: "failed"}
+	case len(items) == 0:
+		return &answer{Status: "ignored", ID: res.EventID, Reason: "empty batch", code: http.StatusOK, outcome: "ignored"}
+	default:
+		return &answer{Status: "ignored", ID: res.EventID, Reason: strings.Join(reasons, "; "), code: http.StatusOK, outcome: "ignored"}
+	}
+}
+
+func appendUnique(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+func (s *Server) respond(c *gin.Context, name string, a *answer, start time.Time) {
+	if a.retryAfter > 0 {
+		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(a.retryAfter.Seconds()))))
+	}
+	c.JSON(a.code, a)
+	label := name
+	if a.outcome == "unknown_source" {
+		label = "" // strangers must not mint metric series
+	}
+	s.metrics.webhooks.WithLabelValues(label, a.outcome).Inc()
+	attrs := []any{"source", name, "status", a.code, "outcome", a.outcome, "duration_ms", float64(time.Since(start).Microseconds()) / 1000}
+	if a.ID != 0 {
+		attrs = append(attrs, "event_id", a.ID)
+	}
+	switch {
+	case a.code >= 500:
+		s.log.Warn("webhook", append(attrs, "error", a.Error)...)
+	case a.code >= 400:
+		s.log.Info("webhook", append(attrs, "error", a.Error)...)
+	default:
+		s.log.Debug("webhook", attrs...)
+	}
+}

@@ -1,0 +1,301 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/leadbridge/leadbridge/mappings"
+	"github.com/leadbridge/leadbridge/partnero"
+	"github.com/leadbridge/leadbridge/store"
+)
+
+// Server is a running leadbridge: its two HTTP handlers, the current
+// mappings and the delivery of stored leads.
+type Server struct {
+	cfg     Config
+	store   Store
+	log     *slog.Logger
+	now     func() time.Time
+	metrics *metrics
+
+	rt atomic.Pointer[runtime]
+
+	removedMu sync.Mutex
+	removed   map[string]time.Time // sources dropped by a reload, and when
+
+	deliverer *deliverer
+	public    http.Handler
+	admin     http.Handler
+}
+
+// New builds a server; it does not listen until Run.
+func New(cfg Config, deps Deps) (*Server, error) {
+	cfg.defaults()
+	if deps.Store == nil || deps.Mappings == nil {
+		return nil, errors.New("bridge: a store and mappings are required")
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	s := &Server{cfg: cfg, store: deps.Store, log: deps.Logger, now: deps.Now, metrics: newMetrics(), removed: map[string]time.Time{}}
+	rt, err := compile(deps.Mappings, s.now())
+	if err != nil {
+		return nil, err
+	}
+	s.rt.Store(rt)
+	s.metrics.reloadOK.Set(1)
+	s.metrics.reloadTime.Set(float64(s.now().Unix()))
+	s.metrics.configInfo.WithLabelValues(deps.Mappings.Hash).Set(float64(len(deps.Mappings.Sources)))
+	client := deps.Partnero
+	if client == nil {
+		client = partnero.New(partnero.Config{BaseURL: cfg.BaseURL, UserAgent: "leadbridge"}, nil)
+	}
+	s.deliverer = newDeliverer(s, client)
+	if cfg.APIKey.IsZero() {
+		s.metrics.dryRun.Set(1)
+	}
+	s.public = s.publicRouter()
+	s.admin = s.adminRouter()
+	return s, nil
+}
+
+// PublicHandler serves /hooks/* and /healthz.
+func (s *Server) PublicHandler() http.Handler { return s.public }
+
+// AdminHandler serves /healthz, /readyz, /metrics and /admin/*.
+func (s *Server) AdminHandler() http.Handler { return s.admin }
+
+func newEngine() *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(gin.Recovery())
+	r.HandleMethodNotAllowed = true
+	return r
+}
+
+func (s *Server) publicRouter() http.Handler {
+	r := newEngine()
+	r.POST("/hooks/:source", s.handleHook)
+	r.GET("/healthz", s.handleHealthz)
+	r.NoRoute(s.noRoute)
+	r.NoMethod(func(c *gin.Context) {
+		c.JSON(http.StatusMethodNotAllowed, answer{Status: "error", Error: "use POST"})
+	})
+	return r
+}
+
+// noRoute answers unknown paths. Under /hooks it answers 400, never 404:
+// Typeform disables a webhook at once on a 404 or 410.
+func (s *Server) noRoute(c *gin.Context) {
+	if len(c.Request.URL.Path) >= 6 && c.Request.URL.Path[:6] == "/hooks" {
+		c.JSON(http.StatusBadRequest, answer{Status: "error", Error: "no such source: use /hooks/<source>"})
+		return
+	}
+	c.JSON(http.StatusNotFound, answer{Status: "error", Error: "not found"})
+}
+
+func (s *Server) adminRouter() http.Handler {
+	r := newEngine()
+	r.GET("/healthz", s.handleHealthz)
+	r.GET("/readyz", s.handleReadyz)
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})))
+	r.NoRoute(func(c *gin.Context) { c.JSON(http.StatusNotFound, answer{Status: "error", Error: "not found"}) })
+	return r
+}
+
+func (s *Server) handleHealthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+// handleReadyz reports whether the store answers and mappings are loaded;
+// Partnero trouble (dry-run, a rejected key) is reported in the body but
+// does not make it non-200: intake still works and stores everything.
+func (s *Server) handleReadyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	rt := s.rt.Load()
+	body := gin.H{"mappings": gin.H{"sources": len(rt.sources), "hash": rt.cfg.Hash, "loaded_at": rt.loaded.UTC()}}
+	code := http.StatusOK
+	if err := s.store.Ping(ctx); err != nil {
+		code = http.StatusServiceUnavailable
+		body["store"] = gin.H{"status": "error", "error": err.Error()}
+	} else {
+		body["store"] = gin.H{"status": "ok"}
+	}
+	body["partnero"] = s.deliverer.status()
+	body["status"] = map[bool]string{true: "ok", false: "error"}[code == http.StatusOK]
+	c.JSON(code, body)
+}
+
+// recentlyRemoved reports whether a reload removed the source within the
+// last 24 hours (answered 503 so that the provider retries).
+func (s *Server) recentlyRemoved(name string) bool {
+	s.removedMu.Lock()
+	defer s.removedMu.Unlock()
+	at, ok := s.removed[name]
+	return ok && s.now().Sub(at) < 24*time.Hour
+}
+
+// apiKeyFor is the key a source's leads are delivered with.
+func (s *Server) apiKeyFor(src *mappings.Source) mappings.Secret {
+	if !src.APIKey.IsZero() {
+		return src.APIKey
+	}
+	return s.cfg.APIKey
+}
+
+// Run serves until ctx ends, then stops gracefully: the listeners stop
+// accepting and finish in-flight requests, deliveries finish or are
+// released, the store closes. Listeners are bound before Run returns any
+// error, so a port in use fails at start.
+func (s *Server) Run(ctx context.Context) error {
+	pub, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", s.cfg.Addr, err)
+	}
+	var adm net.Listener
+	if s.cfg.AdminAddr != "" {
+		if adm, err = net.Listen("tcp", s.cfg.AdminAddr); err != nil {
+			pub.Close()
+			return fmt.Errorf("listen %s (admin): %w", s.cfg.AdminAddr, err)
+		}
+	}
+	return s.Serve(ctx, pub, adm)
+}
+
+// Serve is Run on listeners the caller opened (adm may be nil).
+func (s *Server) Serve(ctx context.Context, pub, adm net.Listener) error {
+	if err := s.store.StartQueue(ctx, store.QueueConfig{Workers: s.cfg.Workers, JobTimeout: time.Minute}, s.deliverer); err != nil {
+		return fmt.Errorf("start delivery: %w", err)
+	}
+	bg, stopBG := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); s.background(bg) }()
+
+	servers := []*http.Server{newHTTPServer(s.public, s.log)}
+	listeners := []net.Listener{pub}
+	if adm != nil {
+		servers = append(servers, newHTTPServer(s.admin, s.log))
+		listeners = append(listeners, adm)
+	}
+	errc := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() { errc <- srv.Serve(listeners[i]) }()
+	}
+	s.log.Info("leadbridge listening", "addr", pub.Addr().String(), "admin_addr", addrOf(adm), "sources", len(s.rt.Load().sources))
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	s.log.Info("shutting down: no new requests; finishing in-flight ones")
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	for _, srv := range servers {
+		if err := srv.Shutdown(sctx); err != nil {
+			s.log.Warn("shutdown", "err", err)
+		}
+	}
+	stopBG()
+	wg.Wait()
+	if err := s.store.StopQueue(sctx); err != nil {
+		s.log.Warn("stop deliveries", "err", err)
+	}
+	if errors.Is(serveErr, http.ErrServerClosed) {
+		serveErr = nil
+	}
+	return serveErr
+}
+
+func addrOf(l net.Listener) string {
+	if l == nil {
+		return ""
+	}
+	return l.Addr().String()
+}
+
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// background runs the periodic work: metrics of the backlog, daily
+// pruning past the retention, and the dry-run reminder.
+func (s *Server) background(ctx context.Context) {
+	stats := time.NewTicker(15 * time.Second)
+	defer stats.Stop()
+	prune := time.NewTicker(24 * time.Hour)
+	defer prune.Stop()
+	remind := time.NewTicker(10 * time.Minute)
+	defer remind.Stop()
+	s.updateStats(ctx)
+	s.prune(ctx)
+	s.remindDryRun()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-stats.C:
+			s.updateStats(ctx)
+		case <-prune.C:
+			s.prune(ctx)
+		case <-remind.C:
+			s.remindDryRun()
+		}
+	}
+}
+
+func (s *Server) updateStats(ctx context.Context) {
+	st, err := s.store.Stats(ctx)
+	if err != nil {
+		s.log.Warn("queue stats", "err", err)
+		return
+	}
+	for _, status := range []string{store.StatusQueued, store.StatusRetrying, store.StatusDelivered, store.StatusDead, store.StatusDryRun, store.StatusFailed, store.StatusIgnored} {
+		s.metrics.queueDepth.WithLabelValues(status).Set(float64(st.ByStatus[status]))
+	}
+	age := 0.0
+	if !st.OldestPending.IsZero() {
+		age = s.now().Sub(st.OldestPending).Seconds()
+	}
+	s.metrics.oldestPending.Set(age)
+}
+
+func (s *Server) prune(ctx context.Context) {
+	n, err := s.store.Prune(ctx, s.now().Add(-s.cfg.Retention), false)
+	if err != nil {
+		s.log.Error("prune", "err", err)
+		return
+	}
+	if n > 0 {
+		s.log.Info("pruned events past the retention", "events", n, "retention", s.cfg.Retention.String())
+	}
+}
+
+func (s *Server) remindDryRun() {
+	if s.cfg.APIKey.IsZero() {
+		s.log.Warn("dry-run: PARTNERO_API_KEY is not set, so leads are stored with the request that would be sent and nothing reaches Partnero; set it and run `leadbridge replay --status dry_run` to send them",
+			"partnero_base_url", s.cfg.BaseURL)
+	}
+}

@@ -1,0 +1,180 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/leadbridge/leadbridge/bridge"
+	"github.com/leadbridge/leadbridge/mappings"
+	"github.com/leadbridge/leadbridge/store"
+)
+
+// serveFlags are the flags shared by serve and the commands that open the
+// same store or talk to the same server (events, replay, prune, healthcheck).
+type serveFlags struct {
+	mappings, addr, adminAddr, db, logLevel string
+	workers, rate, maxBody                  string
+	retryMin, retryMax, maxAge, retention   string
+}
+
+func (f *serveFlags) register(fs *flagSet) {
+	fs.stringVar(&f.mappings, "mappings", "LEADBRIDGE_MAPPINGS", defaultMappings, "mapping file, or directory of *.yaml files")
+	fs.stringVar(&f.addr, "addr", "LEADBRIDGE_ADDR", ":8080", "public listener: /hooks/*, /healthz")
+	fs.stringVar(&f.adminAddr, "admin-addr", "LEADBRIDGE_ADMIN_ADDR", "127.0.0.1:9090", "private listener: /metrics, /readyz, /healthz, /admin/*; empty = off")
+	fs.stringVar(&f.db, "db", "LEADBRIDGE_DB", "leadbridge.db", "SQLite file, or a postgres:// URL")
+	fs.stringVar(&f.workers, "workers", "LEADBRIDGE_WORKERS", "4", "concurrent deliveries")
+	fs.stringVar(&f.rate, "rate", "LEADBRIDGE_RATE", "5", "outbound requests per second to Partnero (per instance)")
+	fs.stringVar(&f.retryMin, "retry-min", "LEADBRIDGE_RETRY_MIN", "30s", "first backoff step")
+	fs.stringVar(&f.retryMax, "retry-max", "LEADBRIDGE_RETRY_MAX", "1h", "largest backoff step")
+	fs.stringVar(&f.maxAge, "max-age", "LEADBRIDGE_MAX_AGE", "72h", "after this an undeliverable lead is dead")
+	fs.stringVar(&f.maxBody, "max-body", "LEADBRIDGE_MAX_BODY", "1MiB", "largest accepted webhook body")
+	fs.stringVar(&f.retention, "retention", "LEADBRIDGE_RETENTION", "720h", "delivered and ignored events are deleted after this; also the dedupe window")
+	fs.stringVar(&f.logLevel, "log-level", "LEADBRIDGE_LOG_LEVEL", "info", "debug, info, warn or error (payload contents only at debug)")
+}
+
+// config turns the flags into a bridge.Config, naming the flag at fault.
+func (f *serveFlags) config(o IO) (bridge.Config, error) {
+	c := bridge.Config{Addr: f.addr, AdminAddr: f.adminAddr, BaseURL: o.getenv("PARTNERO_BASE_URL")}
+	if c.BaseURL == "" {
+		c.BaseURL = "https://api.partnero.com/v1"
+	}
+	c.APIKey = mappings.NewSecret(strings.TrimSpace(o.getenv("PARTNERO_API_KEY")))
+	c.AdminToken = mappings.NewSecret(strings.TrimSpace(o.getenv("LEADBRIDGE_ADMIN_TOKEN")))
+	var err error
+	if c.Workers, err = positiveInt("workers", f.workers); err != nil {
+		return c, err
+	}
+	if c.Rate, err = strconv.ParseFloat(f.rate, 64); err != nil || c.Rate <= 0 {
+		return c, fmt.Errorf("--rate: expected a positive number of requests per second, got %q", f.rate)
+	}
+	for _, d := range []struct {
+		name, val string
+		dst       *time.Duration
+	}{{"retry-min", f.retryMin, &c.RetryMin}, {"retry-max", f.retryMax, &c.RetryMax}, {"max-age", f.maxAge, &c.MaxAge}, {"retention", f.retention, &c.Retention}} {
+		v, err := time.ParseDuration(d.val)
+		if err != nil || v <= 0 {
+			return c, fmt.Errorf("--%s: expected a positive Go duration such as 30s, 1h or 720h, got %q", d.name, d.val)
+		}
+		*d.dst = v
+	}
+	if c.RetryMax < c.RetryMin {
+		return c, fmt.Errorf("--retry-max (%s) is shorter than --retry-min (%s)", c.RetryMax, c.RetryMin)
+	}
+	if c.MaxBody, err = parseSize(f.maxBody); err != nil {
+		return c, fmt.Errorf("--max-body: %w", err)
+	}
+	return c, nil
+}
+
+func positiveInt(name, s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("--%s: expected a positive whole number, got %q", name, s)
+	}
+	return n, nil
+}
+
+// parseSize reads 1048576, 512KiB, 1MiB, 2MB (decimal units too).
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1000}, {"MB", 1000 * 1000}, {"GB", 1000 * 1000 * 1000}, {"B", 1}}
+	mult := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n <= 0 || n > (1<<40)/mult {
+		return 0, fmt.Errorf("expected a size such as 1MiB, 512KiB or 1048576, got %q", s)
+	}
+	return n * mult, nil
+}
+
+// newLogger logs JSON when stderr is not a terminal (Docker, systemd),
+// text for a person at a terminal.
+func newLogger(o IO, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: expected debug, info, warn or error, got %q", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	if f, ok := o.Err.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			return slog.New(slog.NewTextHandler(o.Err, opts)), nil
+		}
+	}
+	return slog.New(slog.NewJSONHandler(o.Err, opts)), nil
+}
+
+func runServe(ctx context.Context, args []string, o IO) int {
+	fs := newFlagSet("serve", "serve [flags]", o)
+	var f serveFlags
+	f.register(fs)
+	pos, err := fs.parse(args)
+	if err != nil {
+		if helpRequested(err) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if len(pos) > 0 {
+		return usageError(fs, "unexpected argument %q", pos[0])
+	}
+	cfg, err := f.config(o)
+	if err != nil {
+		return usageError(fs, "%v", err)
+	}
+	log, err := newLogger(o, f.logLevel)
+	if err != nil {
+		return usageError(fs, "%v", err)
+	}
+	m, ok := loadMappings(f.mappings, o)
+	if !ok {
+		return exitFailed
+	}
+	for _, n := range sourceNames(m) {
+		if m.Sources[n].Insecure {
+			log.Warn("source accepts unauthenticated requests (insecure: true)", "source", n)
+		}
+	}
+	st, err := store.Open(ctx, store.Config{DSN: f.db, Logger: log})
+	if err != nil {
+		log.Error("open store", "db", redactDSN(f.db), "err", err)
+		return exitFailed
+	}
+	defer st.Close(context.Background())
+	srv, err := bridge.New(cfg, bridge.Deps{Store: st, Mappings: m, Logger: log})
+	if err != nil {
+		log.Error("start", "err", err)
+		return exitFailed
+	}
+	log.Info("leadbridge starting", "version", version, "store", st.Kind(), "db", redactDSN(f.db), "mappings", f.mappings)
+	if err := srv.Run(ctx); err != nil {
+		log.Error("serve", "err", err)
+		return exitFailed
+	}
+	log.Info("leadbridge stopped")
+	return exitOK
+}
+
+// redactDSN hides a password in a postgres:// URL.
+func redactDSN(dsn string) string {
+	if i := strings.Index(dsn, "://"); i >= 0 {
+		if at := strings.LastIndexByte(dsn, '@'); at > i {
+			if colon := strings.IndexByte(dsn[i+3:at], ':'); colon >= 0 {
+				return dsn[:i+3+colon] + ":<secret>" + dsn[at:]
+			}
+		}
+	}
+	return dsn
+}
