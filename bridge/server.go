@@ -178,8 +178,8 @@ func (s *Server) Run(ctx context.Context) error {
 
 // Serve is Run on listeners the caller opened (adm may be nil).
 func (s *Server) Serve(ctx context.Context, pub, adm net.Listener) error {
-	if err := s.store.StartQueue(ctx, store.QueueConfig{Workers: s.cfg.Workers, JobTimeout: time.Minute}, s.deliverer); err != nil {
-		return fmt.Errorf("start delivery: %w", err)
+	if err := s.startDelivery(ctx); err != nil {
+		return err
 	}
 	bg, stopBG := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -219,6 +219,16 @@ func (s *Server) Serve(ctx context.Context, pub, adm net.Listener) error {
 		serveErr = nil
 	}
 	return serveErr
+}
+
+// startDelivery starts the workers. A job may wait for the outbound rate
+// limiter and then make two requests (the fallback partner), hence the
+// timeout.
+func (s *Server) startDelivery(ctx context.Context) error {
+	if err := s.store.StartQueue(ctx, store.QueueConfig{Workers: s.cfg.Workers, JobTimeout: time.Minute}, s.deliverer); err != nil {
+		return fmt.Errorf("start delivery: %w", err)
+	}
+	return nil
 }
 
 func addrOf(l net.Listener) string {

@@ -1,0 +1,252 @@
+package bridge
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/leadbridge/leadbridge/mappings"
+	"github.com/leadbridge/leadbridge/partnero"
+	"github.com/leadbridge/leadbridge/partnero/partnerotest"
+	"github.com/leadbridge/leadbridge/store"
+)
+
+const testSecret = "test-secret"
+
+// testMappings are the sources the tests use.
+const testMappings = `sources:
+  typeform:
+    provider: typeform
+    secret: test-secret
+    when: [{path: event_type, equals: form_response}]
+    dedupe: event_id
+    fallback_partner: {key: house}
+    lead:
+      name: {template: '{{form_response.answers.#(field.ref=="first_name").text}} {{form_response.answers.#(field.ref=="last_name").text}}'}
+      email: form_response.answers.#(type=="email").email
+      partner: {key: [form_response.hidden.ref, form_response.hidden.aff]}
+      cfields:
+        "91": form_response.answers.#(field.ref=="interests").choices.labels
+  form:
+    provider: generic
+    token: form-token
+    dedupe: id
+    lead:
+      name: name
+      email: email
+      partner: {key: ref}
+  limited:
+    provider: generic
+    token: form-token
+    rate_limit: 2/m
+    lead: {name: name, email: email, partner: {key: ref}}
+  batch:
+    provider: generic
+    token: form-token
+    each: items
+    dedupe: id
+    lead: {name: name, email: email, partner: {key: ref}}
+  other-program:
+    provider: generic
+    token: form-token
+    dedupe: id
+    partnero: {api_key: other-key}
+    lead: {name: name, email: email, partner: {key: ref}}
+`
+
+// clock is a settable clock.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	c.now = t
+	c.mu.Unlock()
+}
+
+type bundle struct {
+	srv     *Server
+	store   *store.Store
+	fake    *partnerotest.Server
+	clock   *clock
+	dbPath  string
+	cfg     Config
+	logs    *syncBuffer
+	cancels []func()
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+type option func(*bundle)
+
+func withConfig(f func(*Config)) option { return func(b *bundle) { f(&b.cfg) } }
+
+// setup builds a server on a fresh SQLite store and a fake Partnero.
+// The clock is real unless a test sets it: River schedules on real time.
+func setup(t *testing.T, opts ...option) *bundle {
+	t.Helper()
+	b := &bundle{
+		fake:   partnerotest.New(),
+		clock:  &clock{now: time.Now()},
+		dbPath: filepath.Join(t.TempDir(), "lb.db"),
+		logs:   &syncBuffer{},
+	}
+	t.Cleanup(b.fake.Close)
+	b.cfg = Config{
+		MaxBody: 64 << 10, APIKey: mappings.NewSecret(partnerotest.DefaultAPIKey), BaseURL: b.fake.URL(),
+		Workers: 2, Rate: 1000, RetryMin: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond, MaxAge: time.Hour,
+	}
+	for _, o := range opts {
+		o(b)
+	}
+	b.open(t)
+	return b
+}
+
+func (b *bundle) open(t *testing.T) {
+	t.Helper()
+	m, err := mappings.Loader{}.Load("test.yaml", []byte(testMappings))
+	require.NoError(t, err)
+	st, err := store.Open(context.Background(), store.Config{DSN: b.dbPath, Now: b.now})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close(context.Background()) })
+	b.store = st
+	log := slog.New(slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	client := partnero.New(partnero.Config{BaseURL: b.cfg.BaseURL, Timeout: 5 * time.Second}, nil)
+	b.srv, err = New(b.cfg, Deps{Store: st, Mappings: m, Logger: log, Partnero: client, Now: b.now})
+	require.NoError(t, err)
+}
+
+func (b *bundle) now() time.Time { return b.clock.Now() }
+
+// reopen simulates a restart: a new store and server on the same file.
+func (b *bundle) reopen(t *testing.T) {
+	t.Helper()
+	require.NoError(t, b.store.Close(context.Background()))
+	b.open(t)
+}
+
+// startDelivery runs the delivery workers until the test ends.
+func (b *bundle) startDelivery(t *testing.T) {
+	t.Helper()
+	require.NoError(t, b.srv.startDelivery(context.Background()))
+	t.Cleanup(func() { _ = b.store.StopQueue(context.Background()) })
+}
+
+type response struct {
+	Code   int
+	Header http.Header
+	Body   map[string]any
+	Raw    string
+}
+
+// post sends a request through the real public router.
+func (b *bundle) post(t *testing.T, path, contentType string, body []byte, headers ...string) response {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return b.do(t, b.srv.PublicHandler(), req)
+}
+
+func (b *bundle) do(t *testing.T, h http.Handler, req *http.Request) response {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	r := response{Code: rec.Code, Header: rec.Header(), Raw: rec.Body.String()}
+	_ = json.Unmarshal(rec.Body.Bytes(), &r.Body)
+	return r
+}
+
+func sample(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	require.NoError(t, err)
+	return b
+}
+
+func typeformSig(body []byte) string {
+	m := hmac.New(sha256.New, []byte(testSecret))
+	m.Write(body)
+	return "sha256=" + base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+// postTypeform posts a signed Typeform delivery.
+func (b *bundle) postTypeform(t *testing.T, body []byte) response {
+	t.Helper()
+	return b.post(t, "/hooks/typeform", "application/json", body, "Typeform-Signature", typeformSig(body))
+}
+
+// postForm posts to a token source.
+func (b *bundle) postForm(t *testing.T, source string, body string) response {
+	t.Helper()
+	return b.post(t, "/hooks/"+source, "application/json", []byte(body), "X-Leadbridge-Token", "form-token")
+}
+
+func (b *bundle) event(t *testing.T, id any) *store.Event {
+	t.Helper()
+	var n int64
+	switch v := id.(type) {
+	case float64:
+		n = int64(v)
+	case int64:
+		n = v
+	}
+	ev, err := b.store.GetEvent(context.Background(), n)
+	require.NoError(t, err)
+	return ev
+}
+
+// waitEvent waits until the event reaches status.
+func (b *bundle) waitEvent(t *testing.T, id any, status string) *store.Event {
+	t.Helper()
+	var ev *store.Event
+	require.Eventually(t, func() bool {
+		ev = b.event(t, id)
+		return ev.Status == status
+	}, 20*time.Second, 20*time.Millisecond, "event never reached %s", status)
+	return ev
+}
+
+// freeListener opens a loopback listener.
+func freeListener(t *testing.T) net.Listener {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	return l
+}
+
+func readAll(t *testing.T, r io.Reader) string {
+	t.Helper()
+	b, err := io.ReadAll(r)
+	require.NoError(t, err)
+	return string(b)
+}
