@@ -32,18 +32,26 @@ func TestIntakeStatusTable(t *testing.T) {
 		{"200 ignored without partner", func(t *testing.T, b *bundle) response {
 			return b.postForm(t, "form", `{"id":"1","name":"A","email":"a@b.co"}`)
 		}, 200, "ignored", "no partner"},
-		{"400 unknown source", func(t *testing.T, b *bundle) response { return b.post(t, "/hooks/nope", "application/json", []byte(`{}`)) }, 400, "error", `no such source "nope"`},
+		{"400 unknown source", func(t *testing.T, b *bundle) response {
+			return b.post(t, "/hooks/nope", "application/json", []byte(`{}`))
+		}, 400, "error", `no such source "nope"`},
 		{"400 no source at all", func(t *testing.T, b *bundle) response { return b.post(t, "/hooks/", "application/json", []byte(`{}`)) }, 400, "error", "no such source"},
-		{"400 nested path", func(t *testing.T, b *bundle) response { return b.post(t, "/hooks/a/b", "application/json", []byte(`{}`)) }, 400, "error", "no such source"},
+		{"400 nested path", func(t *testing.T, b *bundle) response {
+			return b.post(t, "/hooks/a/b", "application/json", []byte(`{}`))
+		}, 400, "error", "no such source"},
 		{"400 invalid JSON", func(t *testing.T, b *bundle) response { return b.postForm(t, "form", `{"name":`) }, 400, "error", "malformed body"},
 		{"400 invalid form", func(t *testing.T, b *bundle) response {
 			return b.post(t, "/hooks/form", "multipart/form-data; boundary=x", []byte("garbage"), "X-Leadbridge-Token", "form-token")
 		}, 400, "error", "malformed body"},
-		{"401 missing signature", func(t *testing.T, b *bundle) response { return b.post(t, "/hooks/typeform", "application/json", typeform) }, 401, "error", "missing signature"},
+		{"401 missing signature", func(t *testing.T, b *bundle) response {
+			return b.post(t, "/hooks/typeform", "application/json", typeform)
+		}, 401, "error", "missing signature"},
 		{"401 wrong signature", func(t *testing.T, b *bundle) response {
 			return b.post(t, "/hooks/typeform", "application/json", typeform, "Typeform-Signature", typeformSig([]byte("other")))
 		}, 401, "error", "signature mismatch"},
-		{"401 missing token", func(t *testing.T, b *bundle) response { return b.post(t, "/hooks/form", "application/json", []byte(`{}`)) }, 401, "error", "missing token"},
+		{"401 missing token", func(t *testing.T, b *bundle) response {
+			return b.post(t, "/hooks/form", "application/json", []byte(`{}`))
+		}, 401, "error", "missing token"},
 		{"401 wrong token", func(t *testing.T, b *bundle) response {
 			return b.post(t, "/hooks/form?token=guess", "application/json", []byte(`{}`))
 		}, 401, "error", "token mismatch"},
