@@ -69,13 +69,20 @@ const testMappings = `sources:
     lead: {name: name, email: email, partner: {key: ref}}
 `
 
-// clock is a settable clock.
+// clock is the real clock until a test sets it.
 type clock struct {
 	mu  sync.Mutex
 	now time.Time
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.now.IsZero() {
+		return time.Now()
+	}
+	return c.now
+}
 func (c *clock) Set(t time.Time) {
 	c.mu.Lock()
 	c.now = t
@@ -115,7 +122,7 @@ func setup(t *testing.T, opts ...option) *bundle {
 	t.Helper()
 	b := &bundle{
 		fake:   partnerotest.New(),
-		clock:  &clock{now: time.Now()},
+		clock:  &clock{},
 		dbPath: filepath.Join(t.TempDir(), "lb.db"),
 		logs:   &syncBuffer{},
 	}
