@@ -36,7 +36,7 @@ func run(t *testing.T, env map[string]string, stdin string, args ...string) resu
 func TestCheck(t *testing.T) {
 	r := run(t, exampleEnv, "", "check", "--mappings", "../mappings.example.yaml")
 	require.Equal(t, 0, r.code, r.err)
-	require.Equal(t, "../mappings.example.yaml: OK, 7 sources (apps-script, calendly-demo, hubspot-workflow, tally-demo, typeform-demo, webflow-demo, website-form)\n", r.out)
+	require.Equal(t, "../mappings.example.yaml: OK, 8 sources (apps-script, calendly-demo, hubspot-workflow, jotform-demo, tally-demo, typeform-demo, webflow-demo, website-form)\n", r.out)
 
 	// The environment variable works as the flag's default.
 	env := map[string]string{"LEADBRIDGE_MAPPINGS": "../mappings.example.yaml"}
@@ -50,8 +50,8 @@ func TestCheck(t *testing.T) {
 	require.Equal(t, 1, r.code)
 	require.Empty(t, r.out)
 	lines := strings.Split(strings.TrimSpace(r.err), "\n")
-	require.Equal(t, `../mappings.example.yaml:23:13: source "typeform-demo": secret: environment variable TYPEFORM_SECRET is not set`, lines[0])
-	require.Equal(t, "7 problems found", lines[len(lines)-1])
+	require.Equal(t, `../mappings.example.yaml:29:13: source "typeform-demo": secret: environment variable TYPEFORM_SECRET is not set`, lines[0])
+	require.Equal(t, "8 problems found", lines[len(lines)-1])
 
 	r = run(t, nil, "", "check", "--mappings", "testdata/nope.yaml")
 	require.Equal(t, 1, r.code)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/leadbridge/leadbridge/mappings"
+	"github.com/leadbridge/leadbridge/providers"
 )
 
 const tryUsage = "try --source NAME [--mappings PATH] [--content-type TYPE] PAYLOAD|-"
@@ -70,13 +71,25 @@ func readPayload(name string, stdin io.Reader) ([]byte, error) {
 }
 
 // decodePayload turns the raw payload into the document the mapping runs
-// on. JSON only for now; providers.Decode takes over content types and
-// provider views.
-func decodePayload(_, _ string, raw []byte) ([]byte, error) {
-	if !json.Valid(raw) {
-		return nil, fmt.Errorf("not valid JSON")
+// on, exactly as serve does: the content type (detected as JSON or
+// form-urlencoded when not given; a multipart file names its boundary in
+// its first line) and the provider's views.
+func decodePayload(provider, contentType string, raw []byte) ([]byte, error) {
+	if contentType == "" {
+		contentType = detectMultipart(raw)
 	}
-	return raw, nil
+	return providers.Decode(provider, contentType, raw)
+}
+
+// detectMultipart recognises a saved multipart body ("--boundary" on its
+// first line) so that `try payload.multipart` works without --content-type.
+func detectMultipart(raw []byte) string {
+	line, _, _ := bytes.Cut(raw, []byte("\n"))
+	line = bytes.TrimRight(line, "\r")
+	if len(line) > 2 && bytes.HasPrefix(line, []byte("--")) && !bytes.ContainsAny(line, " \t") {
+		return "multipart/form-data; boundary=" + string(line[2:])
+	}
+	return ""
 }
 
 // reportTry prints bodies on stdout (so `try ... > body.json` works) and

@@ -6,19 +6,20 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// compiledPath is a gjson path split into its leading plain object keys
-// and the rest. Paths of one source share prefixes (every Typeform rule
-// starts with form_response.answers), so the evaluator looks each prefix
-// up once per event and runs the rest on that much smaller sub-document:
-// gjson otherwise rescans the payload from the top for every rule.
+// compiledPath is a gjson path prepared for the evaluator. A path whose
+// plain leading keys end in a query (form_response.answers.#(field.ref==
+// "email").email) is split there: every Typeform rule queries the same
+// list, so the evaluator looks the list up once per event and answers the
+// queries from an index of it. Other paths go to gjson as they are: a
+// direct Get stops scanning at its key, while caching an intermediate
+// object would make gjson find the end of it, which costs more.
 type compiledPath struct {
 	full string
-	// ends are the offsets in full where each plain leading key ends.
-	ends []int
-	// rest starts after the last plain key (after its dot).
-	rest string
+	// prefix is the plain keys before the query ("" for a query at the
+	// root); rest is the path after them. Both are set only with query.
+	prefix, rest string
 	// query is set when rest is #(key=="value") optionally followed by
-	// more path: answered from a per-event index of the list (see index).
+	// more path.
 	query *queryPlan
 }
 
@@ -33,25 +34,25 @@ type queryPlan struct {
 
 func compilePath(p string) compiledPath {
 	cp := compiledPath{full: p}
-	i := 0
+	i, last := 0, -1
 	for i < len(p) {
 		end, plain := plainKeyEnd(p, i)
-		if !plain {
+		if !plain || end == len(p) {
 			break
 		}
-		if end == len(p) {
-			// The last key is looked up on its parent, like rest.
-			break
-		}
-		cp.ends = append(cp.ends, end)
+		last = end
 		i = end + 1 // skip the dot
 	}
-	if len(cp.ends) == 0 {
-		cp.rest = p
-	} else {
-		cp.rest = p[cp.ends[len(cp.ends)-1]+1:]
+	rest := p
+	if last >= 0 {
+		rest = p[last+1:]
 	}
-	cp.query = planQuery(cp.rest)
+	if q := planQuery(rest); q != nil {
+		cp.query, cp.rest = q, rest
+		if last >= 0 {
+			cp.prefix = p[:last]
+		}
+	}
 	return cp
 }
 
@@ -124,35 +125,25 @@ type prefixCache struct {
 }
 
 func (c *prefixCache) get(cp *compiledPath) gjson.Result {
-	if len(cp.ends) == 0 && cp.query == nil {
-		return gjson.Get(c.doc, cp.rest)
+	if cp.query == nil {
+		return gjson.Get(c.doc, cp.full)
 	}
-	parent := gjson.Result{Type: gjson.JSON, Raw: c.doc}
-	start := 0
-	for _, end := range cp.ends {
-		key := cp.full[:end]
-		if r, ok := c.lookup(key); ok {
-			parent = r
-		} else {
-			parent = gjson.Get(parent.Raw, cp.full[start:end])
-			c.store(key, parent)
+	parent, ok := c.lookup(cp.prefix)
+	if !ok {
+		parent = gjson.Result{Type: gjson.JSON, Raw: c.doc}
+		if cp.prefix != "" {
+			parent = gjson.Get(c.doc, cp.prefix)
 		}
-		if !parent.Exists() {
-			return parent
-		}
-		start = end + 1
+		c.store(cp.prefix, parent)
 	}
-	if cp.query != nil && parent.IsArray() {
-		prefix := ""
-		if len(cp.ends) > 0 {
-			prefix = cp.full[:cp.ends[len(cp.ends)-1]]
+	if !parent.IsArray() {
+		return gjson.Get(parent.Raw, cp.rest)
+	}
+	if elem, ok := c.queryIndexed(cp.prefix, cp.query, parent); ok {
+		if !elem.Exists() || cp.query.after == "" {
+			return elem
 		}
-		if elem, ok := c.queryIndexed(prefix, cp.query, parent); ok {
-			if !elem.Exists() || cp.query.after == "" {
-				return elem
-			}
-			return gjson.Get(elem.Raw, cp.query.after)
-		}
+		return gjson.Get(elem.Raw, cp.query.after)
 	}
 	return gjson.Get(parent.Raw, cp.rest)
 }

@@ -8,11 +8,22 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/leadbridge/leadbridge/providers"
 )
+
+// sampleContentType is the Content-Type a provider sends the sample with.
+func sampleContentType(name string) string {
+	if filepath.Ext(name) == ".multipart" {
+		return "multipart/form-data; boundary=------------------------Jf7q2Xk9LmP4tR8sW1vB"
+	}
+	return "application/json"
+}
 
 // exampleSamples pairs each source of mappings.example.yaml with the
 // shared sample payload it is written for.
 var exampleSamples = map[string]string{
+	"jotform-demo":     "jotform.multipart",
 	"typeform-demo":    "typeform.json",
 	"hubspot-workflow": "hubspot-workflow.json",
 	"tally-demo":       "tally.json",
@@ -22,8 +33,9 @@ var exampleSamples = map[string]string{
 	"apps-script":      "google-forms-appsscript.json",
 }
 
-// TestGoldenExample applies every example source to its sample and
-// compares the Partnero body with testdata/golden/<source>.json.
+// TestGoldenExample runs every example source on its sample, decoded as
+// the server decodes it (content type, provider views), and compares the
+// Partnero body with testdata/golden/<source>.json.
 func TestGoldenExample(t *testing.T) {
 	cfg := loadExample(t)
 	for name := range cfg.Sources {
@@ -35,7 +47,9 @@ func TestGoldenExample(t *testing.T) {
 			require.NotNil(t, src)
 			raw, err := os.ReadFile(filepath.Join("testdata/samples", sample))
 			require.NoError(t, err)
-			items, notes := src.Explain(raw, string(raw))
+			doc, err := providers.Decode(src.Provider, sampleContentType(sample), raw)
+			require.NoError(t, err)
+			items, notes := src.Explain(raw, string(doc))
 			require.Len(t, items, 1)
 			require.Equal(t, Mapped, items[0].Outcome, "%v %s", items[0].Problems, items[0].Reason)
 			var pretty bytes.Buffer

@@ -40,9 +40,11 @@ func addView(provider string, doc []byte) []byte {
 	return doc // generic, webflow, calendly: their payloads are usable as sent
 }
 
-// withTopLevel inserts `"key":<view>` before the closing brace of doc's root
+// withTopLevel inserts `"key":<view>` as the first member of doc's root
 // object, writing everything into one buffer: the document is copied once
-// and never re-encoded.
+// and never re-encoded. First, because gjson finds a key by scanning: a
+// view at the front is found at once by every rule that reads it, where at
+// the end each lookup would first skip the whole payload.
 func withTopLevel(doc []byte, key string, write viewWriter) []byte {
 	end := rootObjectEnd(doc)
 	if end < 0 {
@@ -54,21 +56,37 @@ func withTopLevel(doc []byte, key string, write viewWriter) []byte {
 	if gjson.Get(s, key).Exists() {
 		return doc
 	}
-	// Insert right after the last member, before any whitespace that
-	// precedes the closing brace, so a pretty document stays readable.
-	at, empty := lastMemberEnd(doc, end)
+	open, empty := rootObjectStart(doc, end)
 	out := make([]byte, 0, len(doc)+len(doc)/4+64)
-	out = append(out, doc[:at]...)
-	if !empty {
-		out = append(out, ',')
-	}
+	out = append(out, doc[:open+1]...)
 	out = appendJSONString(out, key)
 	out = append(out, ':')
 	out, ok := write(out, s)
 	if !ok {
 		return doc
 	}
-	return append(out, doc[at:]...)
+	if !empty {
+		out = append(out, ',')
+	}
+	return append(out, doc[open+1:]...)
+}
+
+// rootObjectStart returns the index of the root object's opening brace and
+// whether the object is empty (the next non-space byte is the closing
+// brace at end).
+func rootObjectStart(doc []byte, end int) (int, bool) {
+	open := 0
+	for open < end && doc[open] != '{' {
+		open++
+	}
+	for i := open + 1; i < end; i++ {
+		switch doc[i] {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		return open, false
+	}
+	return open, true
 }
 
 // rootObjectEnd returns the index of the closing brace of doc's root object,
@@ -85,20 +103,6 @@ func rootObjectEnd(doc []byte) int {
 		return -1
 	}
 	return -1
-}
-
-// lastMemberEnd returns the index just after the last non-space byte
-// before the root object's closing brace at end, and whether that byte is
-// the opening brace (an empty object, which needs no comma).
-func lastMemberEnd(doc []byte, end int) (int, bool) {
-	for i := end - 1; i >= 0; i-- {
-		switch doc[i] {
-		case ' ', '\t', '\r', '\n':
-			continue
-		}
-		return i + 1, doc[i] == '{'
-	}
-	return end, true // unreachable for valid JSON: the root has an opening brace
 }
 
 // objectWriter writes the entries of one view object, skipping names seen

@@ -137,9 +137,9 @@ func TestViewNotAdded(t *testing.T) {
 func TestEmptyObjectGetsView(t *testing.T) {
 	t.Parallel()
 	out := decoded(t, HubSpot, "application/json", []byte(`{"properties":{}}`))
-	require.Equal(t, `{"properties":{},"props":{}}`, string(out))
+	require.Equal(t, `{"props":{},"properties":{}}`, string(out))
 	out = decoded(t, Typeform, "application/json", []byte(`{"form_response":{"answers":[]}} `))
-	require.Equal(t, `{"form_response":{"answers":[]},"answers":{}} `, string(out))
+	require.Equal(t, `{"answers":{},"form_response":{"answers":[]}} `, string(out))
 }
 
 func TestTallyView(t *testing.T) {
@@ -244,7 +244,7 @@ func TestJotformView(t *testing.T) {
 	out = decoded(t, Jotform, "application/x-www-form-urlencoded", []byte(form))
 	require.Equal(t, `{"email":"a@b.c"}`, gjson.GetBytes(out, "fields").Raw)
 	out = decoded(t, Jotform, "application/json", []byte(`{"rawRequest":{"q1_ref":"r"}}`))
-	require.Equal(t, `{"rawRequest":{"q1_ref":"r"},"fields":{"ref":"r"}}`, string(out))
+	require.Equal(t, `{"fields":{"ref":"r"},"rawRequest":{"q1_ref":"r"}}`, string(out))
 }
 
 func TestJotformUniqueName(t *testing.T) {
