@@ -185,9 +185,9 @@ func TestLoadRuleForms(t *testing.T) {
 	require.Equal(t, ruleMap, s.Lead.Partner.Email.kind)
 	require.Nil(t, s.Lead.Partner.Email.mapping)
 	require.Equal(t, []CField{
-		{ID: "2", Rule: &Rule{kind: rulePath, path: "plain", cpath: compilePath("plain")}},
-		{ID: "10", Rule: &Rule{kind: ruleMap, path: "r", cpath: compilePath("r"), def: "d", hasDefault: true}},
-	}, s.Lead.CFields)
+		{ID: "2", Rule: &Rule{kind: rulePath, path: "plain", cpath: compilePath("plain")}, Line: 13, Col: 9},
+		{ID: "10", Rule: &Rule{kind: ruleMap, path: "r", cpath: compilePath("r"), def: "d", hasDefault: true}, Line: 14, Col: 9},
+	}, s.Lead.CFields, "each cfield records where its id key is")
 }
 
 // TestProviderNotePaths loads every gjson path listed in the shared

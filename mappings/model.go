@@ -98,6 +98,9 @@ type PartnerRules struct {
 type CField struct {
 	ID   string
 	Rule *Rule
+	// Line and Col locate the field id's key in its file (the source's
+	// File), for messages such as `check --online`'s.
+	Line, Col int
 }
 
 // Partner identifies a Partnero partner in a request body.

@@ -82,7 +82,7 @@ func (p *parser) parseCFields(n *yaml.Node) []CField {
 			return
 		}
 		if r := p.parseRule(vn, field); r != nil {
-			out = append(out, CField{ID: key, Rule: r})
+			out = append(out, CField{ID: key, Rule: r, Line: kn.Line, Col: kn.Column})
 		}
 	})
 	return out
