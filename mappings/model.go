@@ -33,9 +33,10 @@ type Config struct {
 type Source struct {
 	Name     string
 	Provider string
-	// File and Line locate the source's definition, for messages.
-	File string
-	Line int
+	// File, Line and Col locate the source's definition (its name), for
+	// messages.
+	File      string
+	Line, Col int
 
 	Secrets   []Secret      // any one may match (key rotation)
 	Tokens    []Secret      // any one may match

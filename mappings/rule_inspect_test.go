@@ -23,6 +23,7 @@ func TestRuleInspection(t *testing.T) {
         "4": {path: r, default: d}
         "5": {value: radio1}
 `)
+	require.Equal(t, [2]int{2, 3}, [2]int{s.Line, s.Col}, "the source records where its name is")
 	type want struct {
 		kind, path, literal string
 		fallbacks           int

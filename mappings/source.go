@@ -13,7 +13,7 @@ import (
 
 // parseSource reads one source definition and validates it as a whole.
 func (p *parser) parseSource(name string, k, v *yaml.Node) *Source {
-	src := &Source{Name: name, File: p.file, Line: k.Line, PartnerMissing: PartnerIgnore, Tolerance: DefaultTolerance}
+	src := &Source{Name: name, File: p.file, Line: k.Line, Col: k.Column, PartnerMissing: PartnerIgnore, Tolerance: DefaultTolerance}
 	if v.Kind != yaml.MappingNode {
 		p.add(v, "", "expected a mapping (provider, secret, lead, ...), got %s", kindName(v))
 		return nil
