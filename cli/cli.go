@@ -48,6 +48,7 @@ Commands:
   serve        run the HTTP server and the delivery workers (default)
   check        validate the mapping file(s)
   try          run one payload through a source's mapping; sends nothing
+  fields       list the Partnero lead form's custom fields, with a cfields block
   version      print version, commit and Go version
 
 Run "leadbridge <command> -h" for a command's flags.
@@ -62,6 +63,9 @@ func commands() map[string]command {
 		"check":   runCheck,
 		"try":     runTry,
 		"version": runVersion,
+
+		// ship: fields and healthcheck
+		"fields": runFields,
 	}
 }
 
