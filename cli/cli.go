@@ -49,6 +49,7 @@ Commands:
   check        validate the mapping file(s)
   try          run one payload through a source's mapping; sends nothing
   fields       list the Partnero lead form's custom fields, with a cfields block
+  healthcheck  exit 0 when the local server answers /healthz
   version      print version, commit and Go version
 
 Run "leadbridge <command> -h" for a command's flags.
@@ -65,7 +66,8 @@ func commands() map[string]command {
 		"version": runVersion,
 
 		// ship: fields and healthcheck
-		"fields": runFields,
+		"fields":      runFields,
+		"healthcheck": runHealthcheck,
 	}
 }
 
