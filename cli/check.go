@@ -13,9 +13,10 @@ import (
 const defaultMappings = "mappings.yaml"
 
 func runCheck(ctx context.Context, args []string, o IO) int {
-	fs := newFlagSet("check", "check [--mappings PATH]", o)
+	fs := newFlagSet("check", "check [--mappings PATH] [--online]", o)
 	var path string
 	fs.stringVar(&path, "mappings", "LEADBRIDGE_MAPPINGS", defaultMappings, "mapping file, or directory of *.yaml files")
+	online := fs.Bool("online", false, "also check each source's cfields against its Partnero program's lead form (needs PARTNERO_API_KEY or partnero.api_key)")
 	pos, err := fs.parse(args)
 	if err != nil {
 		if helpRequested(err) {
@@ -36,6 +37,9 @@ func runCheck(ctx context.Context, args []string, o IO) int {
 		if cfg.Sources[n].Insecure {
 			fmt.Fprintf(o.Err, "warning: source %q accepts unauthenticated requests (insecure: true)\n", n)
 		}
+	}
+	if *online {
+		return checkOnline(ctx, cfg, o)
 	}
 	return exitOK
 }
