@@ -2,8 +2,8 @@
 # CI step for the Docker image, without a Docker engine (none runs on the
 # CI machines): build the binary exactly as the Dockerfile does (it runs
 # scripts/build.sh too), check that it is static and stamped, start it as
-# the image would (same environment, non-root uid, healthcheck), and lint
-# the Dockerfile.
+# the image would (same environment, non-root uid, healthcheck), lint the
+# Dockerfile, then check deploy/ (scripts/deploy-check.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -120,4 +120,6 @@ if [ -x "$lint" ]; then
 else
 	echo "note: dockerfile-utils (npm) could not be installed: only the rules above were checked"
 fi
+echo "-- deploy/ files, with the same binary"
+LEADBRIDGE_BIN="$bin" bash scripts/deploy-check.sh
 echo "docker-build-check: ok"
