@@ -79,7 +79,7 @@ func runFields(ctx context.Context, args []string, o IO) int {
 		if source != "" {
 			return usageError(fs, "source %q has no partnero.api_key and PARTNERO_API_KEY is not set: no key to ask Partnero with", source)
 		}
-		return usageError(fs, "PARTNERO_API_KEY is not set: it is the program's API key (Partnero: Integrations > API); or use --source NAME for a source's partnero.api_key")
+		return usageError(fs, "PARTNERO_API_KEY is not set: it is the program's API key (Partnero: Program > Integration > API); or use --source NAME for a source's partnero.api_key")
 	}
 	form, err := newPartnero(o).LeadForm(ctx, key)
 	if err != nil {
