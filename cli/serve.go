@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/leadbridge/leadbridge/bridge"
@@ -153,11 +155,22 @@ func runServe(ctx context.Context, args []string, o IO) int {
 		return exitFailed
 	}
 	defer st.Close(context.Background())
-	srv, err := bridge.New(cfg, bridge.Deps{Store: st, Mappings: m, Logger: log})
+	loader := mappings.Loader{LookupEnv: o.lookupEnv()}
+	srv, err := bridge.New(cfg, bridge.Deps{Store: st, Mappings: m, Logger: log,
+		Load: func() (*mappings.Config, error) { return loader.LoadPath(f.mappings) }, WatchPath: f.mappings})
 	if err != nil {
 		log.Error("start", "err", err)
 		return exitFailed
 	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			log.Info("SIGHUP: reloading mappings")
+			_, _ = srv.Reload() // failures are logged, the old mappings stay
+		}
+	}()
 	log.Info("leadbridge starting", "version", version, "store", st.Kind(), "db", redactDSN(f.db), "mappings", f.mappings)
 	if err := srv.Run(ctx); err != nil {
 		log.Error("serve", "err", err)
