@@ -218,20 +218,3 @@ func TestDecodeUnknownProvider(t *testing.T) {
 	require.NotErrorIs(t, err, ErrMalformedBody)
 	require.NotErrorIs(t, err, ErrUnsupportedMediaType)
 }
-
-func TestAppendJSONString(t *testing.T) {
-	t.Parallel()
-	cases := map[string]string{
-		"":               `""`,
-		"plain":          `"plain"`,
-		"q\"b\\":         `"q\"b\\"`,
-		"\n\r\t\x00\x1f": `"\n\r\t\u0000\u001f"`,
-		"é€😀":            `"é€😀"`,
-		"a\xffb":         `"a\ufffdb"`,
-		"\u2028\u2029":   `"\u2028\u2029"`,
-		"<&>":            `"<&>"`,
-	}
-	for in, want := range cases {
-		require.Equal(t, want, string(appendJSONString(nil, in)), "%q", in)
-	}
-}
