@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -41,9 +42,14 @@ func (f *serveFlags) register(fs *flagSet) {
 
 // config turns the flags into a bridge.Config, naming the flag at fault.
 func (f *serveFlags) config(o IO) (bridge.Config, error) {
-	c := bridge.Config{Addr: f.addr, AdminAddr: f.adminAddr, BaseURL: o.getenv("PARTNERO_BASE_URL")}
+	c := bridge.Config{Addr: f.addr, AdminAddr: f.adminAddr, BaseURL: strings.TrimSpace(o.getenv("PARTNERO_BASE_URL"))}
 	if c.BaseURL == "" {
 		c.BaseURL = "https://api.partnero.com/v1"
+	}
+	// A wrong base URL would only show as deliveries retrying until they
+	// die: refuse it at start.
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return c, fmt.Errorf("PARTNERO_BASE_URL: expected an absolute http(s) URL such as https://api.partnero.com/v1, got %q", c.BaseURL)
 	}
 	c.APIKey = mappings.NewSecret(strings.TrimSpace(o.getenv("PARTNERO_API_KEY")))
 	c.AdminToken = mappings.NewSecret(strings.TrimSpace(o.getenv("LEADBRIDGE_ADMIN_TOKEN")))
