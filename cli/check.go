@@ -16,12 +16,9 @@ func runCheck(ctx context.Context, args []string, o IO) int {
 	fs := newFlagSet("check", "check [--mappings PATH]", o)
 	var path string
 	fs.stringVar(&path, "mappings", "LEADBRIDGE_MAPPINGS", defaultMappings, "mapping file, or directory of *.yaml files")
-	pos, err := fs.parse(args)
-	if err != nil {
-		if helpRequested(err) {
-			return exitOK
-		}
-		return exitUsage
+	pos, code, ok := fs.parseArgs(args)
+	if !ok {
+		return code
 	}
 	if len(pos) > 0 {
 		return usageError(fs, "unexpected argument %q (use --mappings PATH)", pos[0])

@@ -27,17 +27,15 @@ func runEvents(ctx context.Context, args []string, o IO) int {
 	fs.stringVar(&source, "source", "", "", "only events of this source")
 	fs.stringVar(&limit, "limit", "", "50", "how many events to list")
 	fs.BoolVar(&asJSON, "json", false, "print JSON")
-	pos, err := fs.parse(args)
-	if err != nil {
-		if helpRequested(err) {
-			return exitOK
-		}
-		return exitUsage
+	pos, code, ok := fs.parseArgs(args)
+	if !ok {
+		return code
 	}
 	if len(pos) > 1 {
 		return usageError(fs, "give at most one event id")
 	}
 	var id int64
+	var err error
 	if len(pos) == 1 {
 		if id, err = strconv.ParseInt(pos[0], 10, 64); err != nil || id <= 0 {
 			return usageError(fs, "event id must be a positive number, got %q", pos[0])

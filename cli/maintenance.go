@@ -22,12 +22,9 @@ func runPrune(ctx context.Context, args []string, o IO) int {
 	fs.stringVar(&retention, "retention", "LEADBRIDGE_RETENTION", "720h", "the default for --older-than")
 	fs.stringVar(&olderThan, "older-than", "", "", "delete events received longer ago than this (a Go duration, e.g. 720h); default --retention")
 	fs.BoolVar(&includeFailed, "include-failed", false, "also delete dead, failed and dry_run events (they are kept for replay otherwise)")
-	pos, err := fs.parse(args)
-	if err != nil {
-		if helpRequested(err) {
-			return exitOK
-		}
-		return exitUsage
+	pos, code, ok := fs.parseArgs(args)
+	if !ok {
+		return code
 	}
 	if len(pos) > 0 {
 		return usageError(fs, "unexpected argument %q", pos[0])
@@ -63,12 +60,9 @@ func runBackup(ctx context.Context, args []string, o IO) int {
 	fs := newFlagSet("backup", "backup FILE [--db DB]", o)
 	var sf storeFlags
 	sf.register(fs)
-	pos, err := fs.parse(args)
-	if err != nil {
-		if helpRequested(err) {
-			return exitOK
-		}
-		return exitUsage
+	pos, code, ok := fs.parseArgs(args)
+	if !ok {
+		return code
 	}
 	if len(pos) != 1 {
 		return usageError(fs, "give the file to write the backup to")

@@ -26,12 +26,9 @@ func runReplay(ctx context.Context, args []string, o IO) int {
 	fs.stringVar(&status, "status", "", "", "replay every event with this status: failed, dead or dry_run")
 	fs.stringVar(&source, "source", "", "", "with --status: only events of this source")
 	fs.BoolVar(&force, "force", false, "also re-send leads that were delivered")
-	pos, err := fs.parse(args)
-	if err != nil {
-		if helpRequested(err) {
-			return exitOK
-		}
-		return exitUsage
+	pos, code, ok := fs.parseArgs(args)
+	if !ok {
+		return code
 	}
 	var ids []int64
 	for _, p := range pos {
@@ -62,6 +59,7 @@ func runReplay(ctx context.Context, args []string, o IO) int {
 	defer closeStore(st)
 	r := bridge.Replayer{Store: st, Mappings: cfg, APIKey: mappings.NewSecret(strings.TrimSpace(o.getenv("PARTNERO_API_KEY")))}
 	var rep bridge.ReplayReport
+	var err error
 	if len(ids) > 0 {
 		rep, err = r.ReplayIDs(ctx, ids, force)
 	} else {

@@ -128,12 +128,9 @@ func runServe(ctx context.Context, args []string, o IO) int {
 	fs := newFlagSet("serve", "serve [flags]", o)
 	var f serveFlags
 	f.register(fs)
-	pos, err := fs.parse(args)
-	if err != nil {
-		if helpRequested(err) {
-			return exitOK
-		}
-		return exitUsage
+	pos, code, ok := fs.parseArgs(args)
+	if !ok {
+		return code
 	}
 	if len(pos) > 0 {
 		return usageError(fs, "unexpected argument %q", pos[0])
