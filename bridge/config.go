@@ -85,4 +85,13 @@ type Deps struct {
 	Logger   *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Load reloads the mapping files (SIGHUP, POST /admin/reload, file
+	// changes); nil disables reloading.
+	Load func() (*mappings.Config, error)
+	// WatchPath is the mapping file or directory to watch for changes;
+	// "" disables the watcher.
+	WatchPath string
+	// WatchDebounce is the quiet time after a change before reloading; 0
+	// means 500ms.
+	WatchDebounce time.Duration
 }

@@ -7,9 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -90,14 +88,14 @@ func (c *clock) Set(t time.Time) {
 }
 
 type bundle struct {
-	srv     *Server
-	store   *store.Store
-	fake    *partnerotest.Server
-	clock   *clock
-	dbPath  string
-	cfg     Config
-	logs    *syncBuffer
-	cancels []func()
+	mapDir string // the mapping directory, with reloading (withReload)
+	srv    *Server
+	store  *store.Store
+	fake   *partnerotest.Server
+	clock  *clock
+	dbPath string
+	cfg    Config
+	logs   *syncBuffer
 }
 
 type syncBuffer struct {
@@ -115,6 +113,15 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 type option func(*bundle)
 
 func withConfig(f func(*Config)) option { return func(b *bundle) { f(&b.cfg) } }
+
+// withReload serves the mappings from a file in a directory of their own,
+// with Deps.Load reading that directory.
+func withReload(t *testing.T) option {
+	return func(b *bundle) {
+		b.mapDir = t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(b.mapDir, "sources.yaml"), []byte(testMappings), 0o600))
+	}
+}
 
 // setup builds a server on a fresh SQLite store and a fake Partnero.
 // The clock is real unless a test sets it: River schedules on real time.
@@ -141,6 +148,11 @@ func setup(t *testing.T, opts ...option) *bundle {
 func (b *bundle) open(t *testing.T) {
 	t.Helper()
 	m, err := mappings.Loader{}.Load("test.yaml", []byte(testMappings))
+	var load func() (*mappings.Config, error)
+	if b.mapDir != "" {
+		load = func() (*mappings.Config, error) { return mappings.Loader{}.LoadPath(b.mapDir) }
+		m, err = load()
+	}
 	require.NoError(t, err)
 	st, err := store.Open(context.Background(), store.Config{DSN: b.dbPath, Now: b.now})
 	require.NoError(t, err)
@@ -148,7 +160,7 @@ func (b *bundle) open(t *testing.T) {
 	b.store = st
 	log := slog.New(slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	client := partnero.New(partnero.Config{BaseURL: b.cfg.BaseURL, Timeout: 5 * time.Second}, nil)
-	b.srv, err = New(b.cfg, Deps{Store: st, Mappings: m, Logger: log, Partnero: client, Now: b.now})
+	b.srv, err = New(b.cfg, Deps{Store: st, Mappings: m, Logger: log, Partnero: client, Now: b.now, Load: load, WatchPath: b.mapDir, WatchDebounce: 50 * time.Millisecond})
 	require.NoError(t, err)
 }
 
@@ -245,19 +257,4 @@ func (b *bundle) waitEvent(t *testing.T, id any, status string) *store.Event {
 		return ev.Status == status
 	}, 20*time.Second, 20*time.Millisecond, "event never reached %s", status)
 	return ev
-}
-
-// freeListener opens a loopback listener.
-func freeListener(t *testing.T) net.Listener {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	return l
-}
-
-func readAll(t *testing.T, r io.Reader) string {
-	t.Helper()
-	b, err := io.ReadAll(r)
-	require.NoError(t, err)
-	return string(b)
 }

@@ -167,8 +167,20 @@ func (s *Server) buildIntake(c *gin.Context, src *source, raw []byte, contentTyp
 	}
 	hj, _ := json.Marshal(hdr)
 	in := &store.Intake{Source: src.Name, ContentType: contentType, Headers: hj, Payload: raw}
-	dryRun := s.apiKeyFor(src.Source).IsZero()
-	in.Leads = make([]store.NewLead, len(items))
+	in.Leads = newLeads(items, s.apiKeyFor(src.Source).IsZero())
+	if src.Each == "" && len(items) == 1 {
+		in.EventKey = items[0].DedupeKey
+	} else {
+		in.EventKey = mappings.HashKey(raw)
+	}
+	return in
+}
+
+// newLeads turns mapped candidates into leads to store: queued (or
+// dry_run without an API key) with their body, ignored with the reason,
+// failed with the problems as JSON.
+func newLeads(items []mappings.Item, dryRun bool) []store.NewLead {
+	out := make([]store.NewLead, len(items))
 	for i, it := range items {
 		nl := store.NewLead{Index: it.Index, DedupeKey: it.DedupeKey}
 		switch it.Outcome {
@@ -185,14 +197,9 @@ func (s *Server) buildIntake(c *gin.Context, src *source, raw []byte, contentTyp
 			b, _ := json.Marshal(it.Problems)
 			nl.Reason = string(b)
 		}
-		in.Leads[i] = nl
+		out[i] = nl
 	}
-	if src.Each == "" && len(items) == 1 {
-		in.EventKey = items[0].DedupeKey
-	} else {
-		in.EventKey = mappings.HashKey(raw)
-	}
-	return in
+	return out
 }
 
 func (s *Server) ingest(c *gin.Context, in *store.Intake) (store.IntakeResult, error) {

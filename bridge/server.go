@@ -28,7 +28,12 @@ type Server struct {
 	now     func() time.Time
 	metrics *metrics
 
-	rt atomic.Pointer[runtime]
+	rt        atomic.Pointer[runtime]
+	load      func() (*mappings.Config, error)
+	reloadMu  sync.Mutex
+	reloadErr atomic.Pointer[reloadError]
+	watchPath string
+	debounce  time.Duration
 
 	removedMu sync.Mutex
 	removed   map[string]time.Time // sources dropped by a reload, and when
@@ -50,7 +55,11 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
-	s := &Server{cfg: cfg, store: deps.Store, log: deps.Logger, now: deps.Now, metrics: newMetrics(), removed: map[string]time.Time{}}
+	s := &Server{cfg: cfg, store: deps.Store, log: deps.Logger, now: deps.Now, metrics: newMetrics(), removed: map[string]time.Time{},
+		load: deps.Load, watchPath: deps.WatchPath, debounce: deps.WatchDebounce}
+	if s.debounce <= 0 {
+		s.debounce = 500 * time.Millisecond
+	}
 	rt, err := compile(deps.Mappings, s.now())
 	if err != nil {
 		return nil, err
@@ -112,6 +121,7 @@ func (s *Server) adminRouter() http.Handler {
 	r.GET("/healthz", s.handleHealthz)
 	r.GET("/readyz", s.handleReadyz)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})))
+	s.adminRoutes(r)
 	r.NoRoute(func(c *gin.Context) { c.JSON(http.StatusNotFound, answer{Status: "error", Error: "not found"}) })
 	return r
 }
@@ -127,7 +137,12 @@ func (s *Server) handleReadyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	rt := s.rt.Load()
-	body := gin.H{"mappings": gin.H{"sources": len(rt.sources), "hash": rt.cfg.Hash, "loaded_at": rt.loaded.UTC()}}
+	m := gin.H{"sources": len(rt.sources), "hash": rt.cfg.Hash, "loaded_at": rt.loaded.UTC()}
+	if re := s.reloadErr.Load(); re != nil {
+		m["last_reload_error"] = re.err.Error()
+		m["last_reload_failed_at"] = re.at.UTC()
+	}
+	body := gin.H{"mappings": m}
 	code := http.StatusOK
 	if err := s.store.Ping(ctx); err != nil {
 		code = http.StatusServiceUnavailable
@@ -182,6 +197,12 @@ func (s *Server) Serve(ctx context.Context, pub, adm net.Listener) error {
 		return err
 	}
 	bg, stopBG := context.WithCancel(context.Background())
+	if s.watchPath != "" && s.load != nil {
+		if err := s.watch(bg, s.watchPath, s.debounce); err != nil {
+			// Reloads still work on SIGHUP and through the admin API.
+			s.log.Warn("mapping files are not watched", "err", err)
+		}
+	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); s.background(bg) }()

@@ -17,12 +17,9 @@ func runCheck(ctx context.Context, args []string, o IO) int {
 	var path string
 	fs.stringVar(&path, "mappings", "LEADBRIDGE_MAPPINGS", defaultMappings, "mapping file, or directory of *.yaml files")
 	online := fs.Bool("online", false, "also check each source's cfields against its Partnero program's lead form (needs PARTNERO_API_KEY or partnero.api_key)")
-	pos, err := fs.parse(args)
-	if err != nil {
-		if helpRequested(err) {
-			return exitOK
-		}
-		return exitUsage
+	pos, code, ok := fs.parseArgs(args)
+	if !ok {
+		return code
 	}
 	if len(pos) > 0 {
 		return usageError(fs, "unexpected argument %q (use --mappings PATH)", pos[0])

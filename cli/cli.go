@@ -48,6 +48,10 @@ Commands:
   serve        run the HTTP server and the delivery workers (default)
   check        validate the mapping file(s)
   try          run one payload through a source's mapping; sends nothing
+  events       list stored events, or show one (events ID)
+  replay       re-map stored events with the current mappings and queue them again
+  prune        delete old delivered and ignored events now
+  backup       write a consistent copy of the SQLite store
   fields       list the Partnero lead form's custom fields, with a cfields block
   healthcheck  exit 0 when the local server answers /healthz
   version      print version, commit and Go version
@@ -63,6 +67,10 @@ func commands() map[string]command {
 		"serve":   runServe,
 		"check":   runCheck,
 		"try":     runTry,
+		"events":  runEvents,
+		"replay":  runReplay,
+		"prune":   runPrune,
+		"backup":  runBackup,
 		"version": runVersion,
 
 		// ship: fields and healthcheck

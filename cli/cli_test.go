@@ -136,3 +136,42 @@ func TestTryErrors(t *testing.T) {
 	require.Equal(t, 0, r.code, "ignored is not a failure")
 	require.Contains(t, r.err, `lead: ignored (when: event_type equals "form_response" did not hold (got "form_response_partial")); answered 200, nothing is sent`)
 }
+
+func TestServeRejectsBadConfig(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{map[string]string{"PARTNERO_BASE_URL": "api.partnero.com/v1"}, nil, "PARTNERO_BASE_URL: expected an absolute http(s) URL"},
+		{nil, []string{"--workers", "0"}, "--workers: expected a positive whole number"},
+		{nil, []string{"--rate", "fast"}, "--rate: expected a positive number"},
+		{nil, []string{"--retry-min", "10m", "--retry-max", "1m"}, "--retry-max (1m0s) is shorter than --retry-min (10m0s)"},
+		{nil, []string{"--max-age", "3 days"}, "--max-age: expected a positive Go duration"},
+		{nil, []string{"--max-body", "lots"}, "--max-body: expected a size such as 1MiB"},
+		{nil, []string{"--log-level", "loud"}, "--log-level: expected debug, info, warn or error"},
+		{map[string]string{"LEADBRIDGE_WORKERS": "-1"}, nil, "--workers: expected a positive whole number"},
+	} {
+		r := run(t, tc.env, "", append([]string{"serve", "--mappings", "../mappings.example.yaml"}, tc.args...)...)
+		require.Equal(t, 2, r.code, tc.want)
+		require.Contains(t, r.err, tc.want)
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"1MiB": 1 << 20, "512KiB": 512 << 10, "1048576": 1048576, "2MB": 2000000, " 3 KiB ": 3072, "10B": 10} {
+		got, err := parseSize(in)
+		require.NoError(t, err, in)
+		require.Equal(t, want, got, in)
+	}
+	for _, bad := range []string{"", "0", "-1MiB", "1.5MiB", "MiB", "1TiB"} {
+		_, err := parseSize(bad)
+		require.Error(t, err, bad)
+	}
+}
+
+func TestRedactDSN(t *testing.T) {
+	require.Equal(t, "postgres://lb:<secret>@db:5432/lb", redactDSN("postgres://lb:hunter2@db:5432/lb"))
+	require.Equal(t, "postgres://db/lb", redactDSN("postgres://db/lb"))
+	require.Equal(t, "leadbridge.db", redactDSN("leadbridge.db"))
+}

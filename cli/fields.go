@@ -114,7 +114,7 @@ func printFields(w io.Writer, form partnero.LeadForm) {
 		if f.Required {
 			req = "yes"
 		}
-		title := oneLine(f.Title)
+		title := collapseSpace(f.Title)
 		if f.Type == "text" {
 			title = "(text block, not a field) " + excerpt(f.Text, 40)
 		}
@@ -145,7 +145,7 @@ func printFields(w io.Writer, form partnero.LeadForm) {
 // fieldComment describes a field for its cfields line.
 func fieldComment(f partnero.FormField) string {
 	var b strings.Builder
-	title := oneLine(f.Title)
+	title := collapseSpace(f.Title)
 	if title == "" {
 		title = "(no title)"
 	}
@@ -197,7 +197,7 @@ var tagRe = regexp.MustCompile(`<[^>]*>`)
 
 // excerpt is a text block's HTML as short plain text, quoted.
 func excerpt(html string, n int) string {
-	s := oneLine(tagRe.ReplaceAllString(html, " "))
+	s := collapseSpace(tagRe.ReplaceAllString(html, " "))
 	for _, e := range [][2]string{{"&nbsp;", " "}, {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", `"`}, {"&#39;", "'"}} {
 		s = strings.ReplaceAll(s, e[0], e[1])
 	}
@@ -207,5 +207,5 @@ func excerpt(html string, n int) string {
 	return strconv.Quote(s)
 }
 
-// oneLine collapses whitespace so a title fits a table cell or a comment.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// collapseSpace collapses whitespace so a title fits a table cell or a comment.
+func collapseSpace(s string) string { return strings.Join(strings.Fields(s), " ") }

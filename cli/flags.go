@@ -75,6 +75,19 @@ func (fs *flagSet) parse(args []string) ([]string, error) {
 	}
 }
 
+// parseArgs parses args; when it returns ok=false the command returns
+// code: 0 after -h (usage printed), 2 after a bad flag.
+func (fs *flagSet) parseArgs(args []string) (pos []string, code int, ok bool) {
+	pos, err := fs.parse(args)
+	if err == nil {
+		return pos, exitOK, true
+	}
+	if helpRequested(err) {
+		return nil, exitOK, false
+	}
+	return nil, exitUsage, false
+}
+
 func usageError(fs *flagSet, format string, args ...any) int {
 	fmt.Fprintf(fs.o.Err, "leadbridge %s: %s\n", fs.Name(), fmt.Sprintf(format, args...))
 	fs.FlagSet.Usage()

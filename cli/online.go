@@ -162,7 +162,7 @@ func checkSourceFields(src *mappings.Source, form partnero.LeadForm) []finding {
 		id := strconv.Itoa(f.ID)
 		if f.Required && f.Type != "text" && !filled[id] {
 			out = append(out, at.with(sevWarning, "lead.cfields", fmt.Sprintf(
-				"required field %s %q (%s) is filled by no rule: Partnero may reject these leads; add \"%s\" under cfields", id, oneLine(f.Title), f.Type, id)))
+				"required field %s %q (%s) is filled by no rule: Partnero may reject these leads; add \"%s\" under cfields", id, collapseSpace(f.Title), f.Type, id)))
 		}
 	}
 	return out
@@ -171,7 +171,7 @@ func checkSourceFields(src *mappings.Source, form partnero.LeadForm) []finding {
 // checkRule looks at what a cfield rule can yield without a payload.
 func checkRule(at finding, r *mappings.Rule, f partnero.FormField) []finding {
 	var out []finding
-	name := fmt.Sprintf("%s field %d %q", f.Type, f.ID, oneLine(f.Title))
+	name := fmt.Sprintf("%s field %d %q", f.Type, f.ID, collapseSpace(f.Title))
 	hasOptions := f.Type == "checkbox" || f.Type == "radio" || f.Type == "select"
 	options := joinOptions(f.Options)
 	// rules are the alternatives the rule may take its value from: the

@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/leadbridge/leadbridge/bridge"
@@ -39,9 +42,14 @@ func (f *serveFlags) register(fs *flagSet) {
 
 // config turns the flags into a bridge.Config, naming the flag at fault.
 func (f *serveFlags) config(o IO) (bridge.Config, error) {
-	c := bridge.Config{Addr: f.addr, AdminAddr: f.adminAddr, BaseURL: o.getenv("PARTNERO_BASE_URL")}
+	c := bridge.Config{Addr: f.addr, AdminAddr: f.adminAddr, BaseURL: strings.TrimSpace(o.getenv("PARTNERO_BASE_URL"))}
 	if c.BaseURL == "" {
 		c.BaseURL = "https://api.partnero.com/v1"
+	}
+	// A wrong base URL would only show as deliveries retrying until they
+	// die: refuse it at start.
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return c, fmt.Errorf("PARTNERO_BASE_URL: expected an absolute http(s) URL such as https://api.partnero.com/v1, got %q", c.BaseURL)
 	}
 	c.APIKey = mappings.NewSecret(strings.TrimSpace(o.getenv("PARTNERO_API_KEY")))
 	c.AdminToken = mappings.NewSecret(strings.TrimSpace(o.getenv("LEADBRIDGE_ADMIN_TOKEN")))
@@ -120,12 +128,9 @@ func runServe(ctx context.Context, args []string, o IO) int {
 	fs := newFlagSet("serve", "serve [flags]", o)
 	var f serveFlags
 	f.register(fs)
-	pos, err := fs.parse(args)
-	if err != nil {
-		if helpRequested(err) {
-			return exitOK
-		}
-		return exitUsage
+	pos, code, ok := fs.parseArgs(args)
+	if !ok {
+		return code
 	}
 	if len(pos) > 0 {
 		return usageError(fs, "unexpected argument %q", pos[0])
@@ -153,11 +158,22 @@ func runServe(ctx context.Context, args []string, o IO) int {
 		return exitFailed
 	}
 	defer st.Close(context.Background())
-	srv, err := bridge.New(cfg, bridge.Deps{Store: st, Mappings: m, Logger: log})
+	loader := mappings.Loader{LookupEnv: o.lookupEnv()}
+	srv, err := bridge.New(cfg, bridge.Deps{Store: st, Mappings: m, Logger: log,
+		Load: func() (*mappings.Config, error) { return loader.LoadPath(f.mappings) }, WatchPath: f.mappings})
 	if err != nil {
 		log.Error("start", "err", err)
 		return exitFailed
 	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			log.Info("SIGHUP: reloading mappings")
+			_, _ = srv.Reload() // failures are logged, the old mappings stay
+		}
+	}()
 	log.Info("leadbridge starting", "version", version, "store", st.Kind(), "db", redactDSN(f.db), "mappings", f.mappings)
 	if err := srv.Run(ctx); err != nil {
 		log.Error("serve", "err", err)

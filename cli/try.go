@@ -23,12 +23,9 @@ func runTry(_ context.Context, args []string, o IO) int {
 	fs.stringVar(&path, "mappings", "LEADBRIDGE_MAPPINGS", defaultMappings, "mapping file, or directory of *.yaml files")
 	fs.stringVar(&source, "source", "", "", "the source to try (its name under sources:)")
 	fs.stringVar(&contentType, "content-type", "", "", "the payload's Content-Type (default: detect JSON or form-urlencoded)")
-	pos, err := fs.parse(args)
-	if err != nil {
-		if helpRequested(err) {
-			return exitOK
-		}
-		return exitUsage
+	pos, code, ok := fs.parseArgs(args)
+	if !ok {
+		return code
 	}
 	if source == "" {
 		return usageError(fs, "--source is required")

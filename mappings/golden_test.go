@@ -70,3 +70,51 @@ func TestGoldenExample(t *testing.T) {
 		})
 	}
 }
+
+// TestGoldenMoreSamples covers the shared samples the example has no
+// source for (testdata/more_sources.yaml): the body, or for a sample the
+// mapping cannot handle, the problems, compared with a golden file.
+func TestGoldenMoreSamples(t *testing.T) {
+	cfg, err := Loader{}.LoadFile("testdata/more_sources.yaml")
+	require.NoError(t, err)
+	samples := map[string]struct{ file, contentType string }{
+		"fillout":                 {"fillout.json", "application/json"},
+		"gravityforms":            {"gravityforms.json", "application/json"},
+		"paperform":               {"paperform.json", "application/json"},
+		"hubspot-workflow-custom": {"hubspot-workflow-custom.json", "application/json"},
+		"hubspot-subscription":    {"hubspot-subscription.json", "application/json"},
+		"formspree-form-encoded":  {"", "application/x-www-form-urlencoded"},
+	}
+	require.Len(t, cfg.Sources, len(samples))
+	for name, sm := range samples {
+		t.Run(name, func(t *testing.T) {
+			raw := []byte("name=Alice+Brown&email=alice.brown%40example.com&ref=ref_123&company_size=11-50")
+			if sm.file != "" {
+				raw, err = os.ReadFile(filepath.Join("testdata/samples", sm.file))
+				require.NoError(t, err)
+			}
+			src := cfg.Sources[name]
+			doc, err := providers.Decode(src.Provider, sm.contentType, raw)
+			require.NoError(t, err)
+			items := src.Apply(raw, string(doc))
+			require.Len(t, items, 1)
+			var got []byte
+			if items[0].Outcome == Mapped {
+				var pretty bytes.Buffer
+				require.NoError(t, json.Indent(&pretty, items[0].Lead.AppendJSON(nil), "", "  "))
+				got = pretty.Bytes()
+			} else {
+				got, err = json.MarshalIndent(map[string]any{"outcome": items[0].Outcome.String(), "problems": items[0].Problems}, "", "  ")
+				require.NoError(t, err)
+			}
+			got = append(got, '\n')
+			golden := filepath.Join("testdata/golden", "more-"+name+".json")
+			if *update {
+				require.NoError(t, os.WriteFile(golden, got, 0o644))
+			}
+			want, err := os.ReadFile(golden)
+			require.NoError(t, err)
+			require.Equal(t, string(want), string(got))
+		})
+	}
+}

@@ -30,9 +30,10 @@ const (
 	maxFormBytes = 1 << 20
 
 	// maxDrainBytes is how much more is read and discarded after
-	// maxReadBytes so the keep-alive connection can be reused; past it the
-	// connection is simply closed.
-	maxDrainBytes = 4 << 20
+	// maxReadBytes so the keep-alive connection can be reused. Past it the
+	// connection is simply closed: a new TLS handshake is cheaper than
+	// reading megabytes of an error page.
+	maxDrainBytes = 1 << 20
 )
 
 // Config configures a Client.

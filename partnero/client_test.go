@@ -34,7 +34,7 @@ func setup(t *testing.T, opts ...partnerotest.Option) bundle {
 	t.Helper()
 	fake := partnerotest.New(append([]partnerotest.Option{partnerotest.WithAPIKey(testKey)}, opts...)...)
 	t.Cleanup(fake.Close)
-	client := partnero.New(partnero.Config{BaseURL: fake.URL(), Timeout: 2 * time.Second, UserAgent: "leadbridge/test"}, nil)
+	client := partnero.New(partnero.Config{BaseURL: fake.URL(), Timeout: 10 * time.Second, UserAgent: "leadbridge/test"}, nil)
 	return bundle{fake: fake, client: client}
 }
 
@@ -262,8 +262,10 @@ func TestRetryAfterHTTPDate(t *testing.T) {
 	res, err := client.CreateLead(context.Background(), testKey, []byte(validLead))
 	require.NoError(t, err)
 	require.Equal(t, partnero.Retry, res.Outcome)
-	// HTTP-dates have whole seconds, so the wait is between 28 and 30 s.
-	require.InDelta(t, float64(29*time.Second), float64(res.RetryAfter), float64(1100*time.Millisecond))
+	// HTTP-dates have whole seconds, and a loaded machine may take a while
+	// between writing and reading the header.
+	require.Greater(t, res.RetryAfter, 20*time.Second)
+	require.LessOrEqual(t, res.RetryAfter, 30*time.Second)
 }
 
 func TestRedirectIsNotFollowed(t *testing.T) {
@@ -324,11 +326,11 @@ func TestDroppedConnection(t *testing.T) {
 func TestTimeout(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	b.fake.SetLatency(time.Second)
+	b.fake.SetLatency(time.Hour)
 	client := partnero.New(partnero.Config{BaseURL: b.fake.URL(), Timeout: 50 * time.Millisecond}, nil)
 	start := time.Now()
 	res, err := client.CreateLead(context.Background(), testKey, []byte(validLead))
-	require.Less(t, time.Since(start), 900*time.Millisecond)
+	require.Less(t, time.Since(start), time.Minute)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	require.Equal(t, partnero.Retry, res.Outcome)
 	require.Zero(t, res.StatusCode)
@@ -338,7 +340,7 @@ func TestTimeout(t *testing.T) {
 func TestCallersClientTimeout(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	b.fake.SetLatency(time.Second)
+	b.fake.SetLatency(time.Hour)
 	client := partnero.New(partnero.Config{BaseURL: b.fake.URL()}, &http.Client{Timeout: 50 * time.Millisecond})
 	res, err := client.CreateLead(context.Background(), testKey, []byte(validLead))
 	require.Error(t, err)
@@ -348,18 +350,20 @@ func TestCallersClientTimeout(t *testing.T) {
 
 func TestTimeoutCoversTheBody(t *testing.T) {
 	t.Parallel()
-	client, _ := handlerClient(t, partnero.Config{Timeout: 50 * time.Millisecond}, func(w http.ResponseWriter, r *http.Request) {
+	client, _ := handlerClient(t, partnero.Config{Timeout: 2 * time.Second}, func(w http.ResponseWriter, r *http.Request) {
+		// The server notices a client hanging up only once the body is read.
+		_, _ = io.Copy(io.Discard, r.Body)
 		w.WriteHeader(503)
 		w.(http.Flusher).Flush()
 		select { // a body that never ends
 		case <-r.Context().Done():
-		case <-time.After(5 * time.Second):
+		case <-time.After(time.Hour):
 		}
 	})
 	start := time.Now()
 	res, err := client.CreateLead(context.Background(), testKey, []byte(validLead))
 	require.NoError(t, err, "the status arrived; the cut body only shortens the message")
-	require.Less(t, time.Since(start), 2*time.Second)
+	require.Less(t, time.Since(start), time.Minute)
 	require.Equal(t, partnero.Retry, res.Outcome)
 	require.Equal(t, 503, res.StatusCode)
 }
@@ -367,7 +371,7 @@ func TestTimeoutCoversTheBody(t *testing.T) {
 func TestContextCanceled(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	b.fake.SetLatency(5 * time.Second)
+	b.fake.SetLatency(time.Hour)
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(30*time.Millisecond, cancel)
 	res, err := b.client.CreateLead(ctx, testKey, []byte(validLead))
@@ -381,34 +385,112 @@ func TestContextCanceled(t *testing.T) {
 	require.Equal(t, partnero.Retry, res.Outcome)
 }
 
+// trackingTransport records how each response body was consumed.
+type trackingTransport struct {
+	mu     sync.Mutex
+	bodies []*trackedBody
+}
+
+type trackedBody struct {
+	io.ReadCloser
+	read   atomic.Int64
+	eof    atomic.Bool
+	closed atomic.Bool
+}
+
+func (b *trackedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.read.Add(int64(n))
+	if err == io.EOF {
+		b.eof.Store(true)
+	}
+	return n, err
+}
+
+func (b *trackedBody) Close() error {
+	b.closed.Store(true)
+	return b.ReadCloser.Close()
+}
+
+func (tt *trackingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	tb := &trackedBody{ReadCloser: resp.Body}
+	resp.Body = tb
+	tt.mu.Lock()
+	tt.bodies = append(tt.bodies, tb)
+	tt.mu.Unlock()
+	return resp, nil
+}
+
 func TestHugeErrorBodyIsTruncatedAndDrained(t *testing.T) {
 	t.Parallel()
-	huge := `{"message":"` + strings.Repeat("x", 1<<20) + `"}`
-	var conns atomic.Int32
-	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(500)
-		_, _ = io.WriteString(w, huge)
-	}))
-	ts.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			conns.Add(1)
-		}
+	const x = "xxxxxxxxxx"
+	tests := []struct {
+		name      string
+		body      string
+		wantMsg   string // exact, or "" to check truncation
+		wantEOF   bool
+		wantBytes int64
+	}{
+		{
+			// Read to the end, so the keep-alive connection can be reused.
+			name:    "1 MiB message is cut and drained",
+			body:    `{"message":"` + strings.Repeat(x, 1<<20/len(x)) + `"}`,
+			wantEOF: true,
+		},
+		{
+			// Laravel in debug mode: the message comes before a long trace.
+			name:    "message before a 1 MiB trace",
+			body:    `{"message":"Server Error","exception":"ErrorException","trace":["` + strings.Repeat(x, 1<<20/len(x)) + `"]}`,
+			wantMsg: "Server Error",
+			wantEOF: true,
+		},
+		{
+			// Past the bound the client stops reading and just closes.
+			name:      "4 MiB is cut off",
+			body:      `{"message":"` + strings.Repeat(x, 4<<20/len(x)) + `"}`,
+			wantBytes: 64<<10 + 1<<20,
+		},
 	}
-	ts.Start()
-	t.Cleanup(ts.Close)
-	client := partnero.New(partnero.Config{BaseURL: ts.URL + "/v1"}, nil)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(500)
+				_, _ = io.WriteString(w, tt.body)
+			}))
+			t.Cleanup(ts.Close)
+			tracker := &trackingTransport{}
+			// A generous timeout: a loaded machine must not cut the drain short.
+			client := partnero.New(partnero.Config{BaseURL: ts.URL + "/v1", Timeout: time.Minute}, &http.Client{Transport: tracker})
 
-	for range 3 {
-		res, err := client.CreateLead(context.Background(), testKey, []byte(validLead))
-		require.NoError(t, err)
-		require.Equal(t, partnero.Retry, res.Outcome)
-		require.LessOrEqual(t, len(res.Message), 300)
-		require.True(t, strings.HasSuffix(res.Message, "…"), "a cut message says so")
+			res, err := client.CreateLead(context.Background(), testKey, []byte(validLead))
+			require.NoError(t, err)
+			require.Equal(t, partnero.Retry, res.Outcome)
+			if tt.wantMsg != "" {
+				require.Equal(t, tt.wantMsg, res.Message)
+			} else {
+				require.LessOrEqual(t, len(res.Message), 300)
+				require.Contains(t, res.Message, x)
+				require.True(t, strings.HasSuffix(res.Message, "…"), "a cut message says so")
+			}
+
+			require.Len(t, tracker.bodies, 1)
+			body := tracker.bodies[0]
+			require.True(t, body.closed.Load(), "closed")
+			require.Equal(t, tt.wantEOF, body.eof.Load())
+			if tt.wantEOF {
+				require.Equal(t, int64(len(tt.body)), body.read.Load())
+			} else {
+				require.GreaterOrEqual(t, body.read.Load(), tt.wantBytes)
+				require.Less(t, body.read.Load(), int64(len(tt.body)), "bounded")
+			}
+		})
 	}
-	// Go reuses a keep-alive connection only when the previous body was read
-	// to the end: one connection for three answers proves the drain.
-	require.Equal(t, int32(1), conns.Load())
 }
 
 func TestInvalidKeyIsNotSent(t *testing.T) {

@@ -47,39 +47,78 @@ func errorText(status int, body []byte) string {
 	if len(body) == 0 {
 		return statusText(status)
 	}
-	var env struct {
-		Message any             `json:"message"`
-		Error   any             `json:"error"`
-		Errors  json.RawMessage `json:"errors"`
-	}
-	if body[0] == '{' && json.Unmarshal(body, &env) == nil {
-		msg, _ := env.Message.(string)
-		if msg == "" {
-			msg, _ = env.Error.(string)
-		}
-		msg = collapseSpace(msg)
-		var extra []string
-		for _, fe := range fieldErrors(env.Errors) {
-			// Laravel's message repeats the first error; do not say it twice.
-			if len(extra) < maxFieldErrors && !strings.Contains(msg, fe.text) {
-				extra = append(extra, fe.field+": "+fe.text)
+	if body[0] == '{' {
+		if msg, errs, ok := decodeErrorBody(body); ok {
+			var extra []string
+			for _, fe := range fieldErrors(errs) {
+				// Laravel's message repeats the first error; do not say it twice.
+				if len(extra) < maxFieldErrors && !strings.Contains(msg, fe.text) {
+					extra = append(extra, fe.field+": "+fe.text)
+				}
 			}
-		}
-		switch {
-		case msg == "" && len(extra) == 0:
-			return statusText(status)
-		case msg == "":
-			return strings.Join(extra, "; ")
-		case len(extra) == 0:
-			return msg
-		default:
-			return msg + " (" + strings.Join(extra, "; ") + ")"
+			switch {
+			case msg == "" && len(extra) == 0:
+				return statusText(status)
+			case msg == "":
+				return strings.Join(extra, "; ")
+			case len(extra) == 0:
+				return msg
+			default:
+				return msg + " (" + strings.Join(extra, "; ") + ")"
+			}
 		}
 	}
 	if text := collapseSpace(stripTags(string(body))); text != "" {
 		return text
 	}
 	return statusText(status)
+}
+
+// decodeErrorBody reads "message" (or "error") and "errors" from a JSON
+// object. It walks the top level token by token so that a body cut at the
+// read limit still yields the fields before the cut: Laravel's debug answers
+// put "message" first and a long "trace" after it. ok is false when no
+// field was found in a body that is not valid JSON, so the caller shows the
+// raw text instead.
+func decodeErrorBody(body []byte) (msg string, errs json.RawMessage, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "", nil, false
+	}
+	found, complete := false, false
+	var errText string
+	for {
+		if !dec.More() {
+			_, err := dec.Token() // the closing brace
+			complete = err == nil
+			break
+		}
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		var value json.RawMessage
+		if dec.Decode(&value) != nil {
+			break
+		}
+		var s string
+		switch key, _ := tok.(string); key {
+		case "message":
+			if json.Unmarshal(value, &s) == nil {
+				msg, found = collapseSpace(s), true
+			}
+		case "error":
+			if json.Unmarshal(value, &s) == nil {
+				errText, found = collapseSpace(s), true
+			}
+		case "errors":
+			errs, found = value, true
+		}
+	}
+	if msg == "" {
+		msg = errText
+	}
+	return msg, errs, found || complete
 }
 
 // fieldError is one field's first message from a Laravel "errors" object.

@@ -85,6 +85,11 @@ func TestErrorText(t *testing.T) {
 		{"json without text", 500, `{"status":0}`, "Internal Server Error"},
 		{"html page", 502, "<html><head><title>502 Bad Gateway</title></head>\n<body>nginx</body></html>", "502 Bad Gateway nginx"},
 		{"plain text", 500, "  oops\n\tbroken  ", "oops broken"},
+		{"cut after the message", 500, `{"message":"Server Error","trace":[{"file":"/app/vendor/x.php","li`, "Server Error"},
+		{"cut inside the message", 500, `{"message":"Server Err`, `{"message":"Server Err`},
+		{"message not a string", 500, `{"message":{"a":1},"errors":{"x":["bad"]}}`, "x: bad"},
+		{"empty object", 500, `{}`, "Internal Server Error"},
+		{"JSON array", 500, `["a"]`, `["a"]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

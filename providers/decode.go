@@ -1,6 +1,9 @@
 package providers
 
 import (
+	"bytes"
+	"github.com/tidwall/gjson"
+
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,7 +55,7 @@ func decodeBody(contentType string, body []byte) ([]byte, error) {
 	}
 	switch {
 	case isJSONMediaType(mediaType):
-		if !json.Valid(body) {
+		if !validJSON(body) {
 			return nil, jsonError(body)
 		}
 		return body, nil
@@ -101,12 +104,57 @@ func isJSONMediaType(t string) bool {
 
 // jsonError describes why body is not valid JSON. It runs only on the
 // failure path, so the extra parse costs nothing on valid bodies.
+// maxDepth bounds how deeply a JSON body may nest: no form payload comes
+// near it, and it keeps a hostile body (a megabyte of "[") from making the
+// recursive validator and gjson grow huge stacks.
+const maxDepth = 256
+
+// validJSON checks body: the nesting bound with a flat scan, then syntax
+// with gjson's validator, several times faster than encoding/json's
+// (which is used only to word the error of an invalid body).
+func validJSON(body []byte) bool {
+	// Most bodies have fewer brackets than the bound at all: counting them
+	// (vectorised) is much cheaper than scanning byte by byte.
+	if bytes.Count(body, []byte("{"))+bytes.Count(body, []byte("[")) <= maxDepth {
+		return gjson.ValidBytes(body)
+	}
+	depth := 0
+	inString := false
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		if inString {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			depth++
+			if depth > maxDepth {
+				return false
+			}
+		case '}', ']':
+			depth--
+		}
+	}
+	return gjson.ValidBytes(body)
+}
+
 func jsonError(body []byte) error {
 	var raw json.RawMessage
 	err := json.Unmarshal(body, &raw)
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		return fmt.Errorf("decode json: %s at byte %d: %w", se.Error(), se.Offset, ErrMalformedBody)
+	}
+	if err == nil {
+		return fmt.Errorf("decode json: nested deeper than %d levels: %w", maxDepth, ErrMalformedBody)
 	}
 	return fmt.Errorf("decode json: invalid JSON: %w", ErrMalformedBody)
 }

@@ -2,8 +2,10 @@ package providers
 
 import (
 	"bytes"
+	"encoding/json"
 	"mime/multipart"
 	"net/textproto"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -219,19 +221,35 @@ func TestDecodeUnknownProvider(t *testing.T) {
 	require.NotErrorIs(t, err, ErrUnsupportedMediaType)
 }
 
-func TestAppendJSONString(t *testing.T) {
+func TestDeepNestingIsRejected(t *testing.T) {
 	t.Parallel()
-	cases := map[string]string{
-		"":               `""`,
-		"plain":          `"plain"`,
-		"q\"b\\":         `"q\"b\\"`,
-		"\n\r\t\x00\x1f": `"\n\r\t\u0000\u001f"`,
-		"é€😀":            `"é€😀"`,
-		"a\xffb":         `"a\ufffdb"`,
-		"\u2028\u2029":   `"\u2028\u2029"`,
-		"<&>":            `"<&>"`,
+	ok := strings.Repeat("[", 256) + strings.Repeat("]", 256)
+	_, err := Decode(Generic, "application/json", []byte(ok))
+	require.NoError(t, err)
+	deep := strings.Repeat("[", 257) + strings.Repeat("]", 257)
+	_, err = Decode(Generic, "application/json", []byte(deep))
+	require.ErrorIs(t, err, ErrMalformedBody)
+	require.ErrorContains(t, err, "nested deeper than 256 levels")
+	// A megabyte of "[" is refused without recursing into it.
+	_, err = Decode(Generic, "application/json", bytes.Repeat([]byte("["), 1<<20))
+	require.ErrorIs(t, err, ErrMalformedBody)
+	// Brackets inside strings do not count.
+	_, err = Decode(Generic, "application/json", []byte(`{"a":"`+strings.Repeat("[", 1000)+`\"["}`))
+	require.NoError(t, err)
+}
+
+// FuzzValidJSON checks the fast validator against encoding/json on
+// everything within the nesting bound.
+func FuzzValidJSON(f *testing.F) {
+	for _, s := range []string{`{}`, `[1,2]`, `{"a":"b\"c"}`, `01`, `1e5`, `-0.5`, `"\u00e9"`, `{"a":1,}`, "\xef\xbb\xbf{}", `[1 2]`, ` true `, `nul`} {
+		f.Add([]byte(s))
 	}
-	for in, want := range cases {
-		require.Equal(t, want, string(appendJSONString(nil, in)), "%q", in)
-	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if bytes.Count(b, []byte("["))+bytes.Count(b, []byte("{")) > maxDepth {
+			return
+		}
+		if got, want := validJSON(b), json.Valid(b); got != want {
+			t.Fatalf("validJSON(%q) = %v, encoding/json says %v", b, got, want)
+		}
+	})
 }

@@ -114,4 +114,7 @@ var sqliteSchema = []string{
 		error       TEXT    NOT NULL DEFAULT ''
 	);
 	CREATE INDEX lb_attempts_lead ON lb_attempts (lead_id);`,
+	// 2: a lead's generation: a replay bumps it, so a job scheduled for an
+	// older generation (a snoozed retry) finds the lead moved on and stops.
+	`ALTER TABLE lb_leads ADD COLUMN gen INTEGER NOT NULL DEFAULT 0`,
 }

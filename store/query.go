@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -15,9 +16,10 @@ type EventSummary struct {
 	Source     string    `json:"source"`
 	Status     string    `json:"status"`
 	ReceivedAt time.Time `json:"received_at"`
-	Leads      int       `json:"leads"`
-	Attempts   int       `json:"attempt_count"`
-	LastError  string    `json:"last_error"`
+	Leads      int       `json:"lead_count"`
+	// Attempts are the delivery attempts of all its leads, oldest first.
+	Attempts  []Attempt `json:"attempts"`
+	LastError string    `json:"last_error"`
 }
 
 // Lead is a stored lead with its own status.
@@ -56,6 +58,38 @@ type Event struct {
 	LeadList    []Lead `json:"leads"`
 }
 
+// MarshalJSON renders the payload as JSON when it is JSON (as a string
+// otherwise, e.g. a form body) and the headers as an object.
+func (e Event) MarshalJSON() ([]byte, error) {
+	type plain Event
+	var payload any = string(e.Payload)
+	if json.Valid(e.Payload) {
+		payload = json.RawMessage(e.Payload)
+	}
+	headers := json.RawMessage("{}")
+	if json.Valid(e.Headers) && len(e.Headers) > 0 {
+		headers = e.Headers
+	}
+	return json.Marshal(struct {
+		plain
+		Headers json.RawMessage `json:"headers"`
+		Payload any             `json:"payload"`
+	}{plain(e), headers, payload})
+}
+
+// MarshalJSON renders a lead with its body as JSON.
+func (l Lead) MarshalJSON() ([]byte, error) {
+	type plain Lead
+	var body json.RawMessage
+	if json.Valid(l.Body) {
+		body = l.Body
+	}
+	return json.Marshal(struct {
+		plain
+		Body json.RawMessage `json:"body,omitempty"`
+	}{plain(l), body})
+}
+
 // Filter selects events to list.
 type Filter struct {
 	Status string // "" for any
@@ -86,7 +120,6 @@ func (s *Store) ListEvents(ctx context.Context, f Filter) ([]EventSummary, error
 	args = append(args, f.Limit)
 	q := `SELECT e.id, e.source, e.status, e.received_at,
 		(SELECT COUNT(*) FROM lb_leads l WHERE l.event_id = e.id),
-		(SELECT COALESCE(SUM(l.attempts), 0) FROM lb_leads l WHERE l.event_id = e.id),
 		(SELECT COALESCE(MAX(CASE WHEN l.status = 'failed' THEN l.reason ELSE l.last_error END), '') FROM lb_leads l WHERE l.event_id = e.id AND (l.last_error <> '' OR l.status = 'failed'))
 		FROM lb_events e WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(" ORDER BY e.id DESC LIMIT $%d", len(args))
 	rows, err := s.db.QueryContext(ctx, q, args...)
@@ -98,13 +131,47 @@ func (s *Store) ListEvents(ctx context.Context, f Filter) ([]EventSummary, error
 	for rows.Next() {
 		var e EventSummary
 		var at int64
-		if err := rows.Scan(&e.ID, &e.Source, &e.Status, &at, &e.Leads, &e.Attempts, &e.LastError); err != nil {
+		if err := rows.Scan(&e.ID, &e.Source, &e.Status, &at, &e.Leads, &e.LastError); err != nil {
 			return nil, err
 		}
 		e.ReceivedAt = fromMS(at)
+		e.Attempts = []Attempt{}
 		out = append(out, e)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return out, s.fillAttempts(ctx, out)
+}
+
+// fillAttempts loads the attempts of listed events in one query.
+func (s *Store) fillAttempts(ctx context.Context, events []EventSummary) error {
+	if len(events) == 0 {
+		return nil
+	}
+	idx := make(map[int64]int, len(events))
+	args := make([]any, len(events))
+	for i, e := range events {
+		idx[e.ID] = i
+		args[i] = e.ID
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT l.event_id, a.lead_id, a.at, a.status_code, a.outcome, a.error
+		FROM lb_attempts a JOIN lb_leads l ON l.id = a.lead_id WHERE l.event_id IN (`+placeholders(1, len(args))+`) ORDER BY a.id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var eventID, at int64
+		var a Attempt
+		if err := rows.Scan(&eventID, &a.LeadID, &at, &a.StatusCode, &a.Outcome, &a.Error); err != nil {
+			return err
+		}
+		a.At = fromMS(at)
+		events[idx[eventID]].Attempts = append(events[idx[eventID]].Attempts, a)
+	}
+	return rows.Err()
 }
 
 // GetEvent returns one event with its payload, leads and attempts.
@@ -127,8 +194,9 @@ func (s *Store) GetEvent(ctx context.Context, id int64) (*Event, error) {
 		return nil, err
 	}
 	e.Leads = len(e.LeadList)
+	e.Attempts = []Attempt{}
 	for _, l := range e.LeadList {
-		e.Attempts += l.Attempts
+		e.Attempts = append(e.Attempts, l.History...)
 		switch {
 		case l.Status == StatusFailed:
 			e.LastError = l.Reason
@@ -259,4 +327,20 @@ func (s *Store) Stats(ctx context.Context) (QueueStats, error) {
 		st.OldestPending = fromMS(oldest.Int64)
 	}
 	return st, rows.Err()
+}
+
+// ErrBackupUnsupported is returned by Backup on PostgreSQL.
+var ErrBackupUnsupported = errors.New("backup copies the SQLite store; back up PostgreSQL with pg_dump")
+
+// Backup writes a consistent copy of the SQLite store to path while the
+// server runs (VACUUM INTO reads one snapshot; writers go on). path must
+// not exist.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if s.dialect.name != "sqlite" {
+		return ErrBackupUnsupported
+	}
+	if _, err := s.db.ExecContext(ctx, `VACUUM INTO $1`, path); err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return nil
 }

@@ -21,9 +21,10 @@ type Delivery struct {
 	EventID      int64
 	Source       string
 	Body         []byte
-	Attempts     int       // attempts made so far
+	Attempts     int       // attempts made since the lead was (re)queued
 	QueuedAt     time.Time // start of the retry budget (intake or replay)
 	FallbackUsed bool      // the fallback partner was already tried
+	Gen          int64     // the lead's generation when the job was scheduled
 }
 
 // Decision is what the Deliverer decided after one attempt.
@@ -63,6 +64,7 @@ type QueueConfig struct {
 // deliverArgs is the River job: one lead to deliver.
 type deliverArgs struct {
 	LeadID int64 `json:"lead_id"`
+	Gen    int64 `json:"gen"`
 }
 
 func (deliverArgs) Kind() string { return "leadbridge_deliver" }
@@ -224,18 +226,18 @@ func (s *Store) relayOnce(ctx context.Context, client *river.Client[*sql.Tx]) (i
 		return 0, err
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM lb_leads WHERE enqueued = 0 AND status = 'queued' ORDER BY id LIMIT `+fmt.Sprint(relayBatch)+s.dialect.skipLocked)
+	rows, err := tx.QueryContext(ctx, `SELECT id, gen FROM lb_leads WHERE enqueued = 0 AND status = 'queued' ORDER BY id LIMIT `+fmt.Sprint(relayBatch)+s.dialect.skipLocked)
 	if err != nil {
 		return 0, err
 	}
-	var ids []int64
+	var ids, gens []int64
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var id, gen int64
+		if err := rows.Scan(&id, &gen); err != nil {
 			rows.Close()
 			return 0, err
 		}
-		ids = append(ids, id)
+		ids, gens = append(ids, id), append(gens, gen)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -247,7 +249,7 @@ func (s *Store) relayOnce(ctx context.Context, client *river.Client[*sql.Tx]) (i
 	params := make([]river.InsertManyParams, len(ids))
 	args := make([]any, len(ids))
 	for i, id := range ids {
-		params[i] = river.InsertManyParams{Args: deliverArgs{LeadID: id}}
+		params[i] = river.InsertManyParams{Args: deliverArgs{LeadID: id, Gen: gens[i]}}
 		args[i] = id
 	}
 	if _, err := client.InsertManyFastTx(ctx, tx, params); err != nil {
@@ -268,7 +270,7 @@ type deliverWorker struct {
 }
 
 func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) error {
-	del, ok, err := w.s.loadDelivery(ctx, job.Args.LeadID)
+	del, ok, err := w.s.loadDelivery(ctx, job.Args.LeadID, job.Args.Gen)
 	if err != nil {
 		return err
 	}
@@ -286,25 +288,30 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) e
 }
 
 // loadDelivery reads a lead that is due for delivery; ok is false when it
-// is no longer waiting for one.
-func (s *Store) loadDelivery(ctx context.Context, leadID int64) (*Delivery, bool, error) {
-	d := &Delivery{LeadID: leadID}
+// is no longer waiting for one, or a replay gave it a newer job (gen).
+func (s *Store) loadDelivery(ctx context.Context, leadID, gen int64) (*Delivery, bool, error) {
+	d := &Delivery{LeadID: leadID, Gen: gen}
 	var status string
-	var queuedAt int64
+	var queuedAt, leadGen int64
 	var fallback int
-	err := s.db.QueryRowContext(ctx, `SELECT event_id, source, status, body, attempts, queued_at, fallback_used FROM lb_leads WHERE id = $1`, leadID).
-		Scan(&d.EventID, &d.Source, &status, &d.Body, &d.Attempts, &queuedAt, &fallback)
+	err := s.db.QueryRowContext(ctx, `SELECT event_id, source, status, body, queued_at, fallback_used, gen FROM lb_leads WHERE id = $1`, leadID).
+		Scan(&d.EventID, &d.Source, &status, &d.Body, &queuedAt, &fallback, &leadGen)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, err
 	}
-	if status != StatusQueued && status != StatusRetrying {
+	if (status != StatusQueued && status != StatusRetrying) || leadGen != gen {
 		return nil, false, nil
 	}
 	d.QueuedAt = fromMS(queuedAt)
 	d.FallbackUsed = fallback != 0
+	// The backoff counts the attempts of the current budget: a replay
+	// starts a fresh one, its earlier attempts stay in the history.
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM lb_attempts WHERE lead_id = $1 AND at >= $2`, leadID, queuedAt).Scan(&d.Attempts); err != nil {
+		return nil, false, err
+	}
 	return d, true, nil
 }
 
@@ -333,9 +340,11 @@ func (s *Store) recordDecision(ctx context.Context, d *Delivery, dec Decision) e
 	if dec.FallbackUsed || d.FallbackUsed {
 		fallback = 1
 	}
+	// The attempt happened whatever a concurrent replay did; the status is
+	// this job's to set only while the lead is still of its generation.
 	if _, err := tx.ExecContext(ctx, `UPDATE lb_leads SET status = $1, attempts = attempts + 1, last_error = $2, partnero_id = $3,
-		body = $4, fallback_used = $5, next_at = $6, updated_at = $7 WHERE id = $8`,
-		dec.Status, truncate(dec.Error, 500), dec.PartneroID, body, fallback, nextAt, s.ms(now), d.LeadID); err != nil {
+		body = $4, fallback_used = $5, next_at = $6, updated_at = $7 WHERE id = $8 AND gen = $9`,
+		dec.Status, truncate(dec.Error, 500), dec.PartneroID, body, fallback, nextAt, s.ms(now), d.LeadID, d.Gen); err != nil {
 		return err
 	}
 	if err := updateEventStatus(ctx, tx, d.EventID); err != nil {

@@ -216,7 +216,7 @@ func TestPruneRetention(t *testing.T) {
 			r, err := b.store.Ingest(ctx, intake("s", "k:"+st, queued("k:"+st)))
 			require.NoError(t, err)
 			ids[st] = r.EventID
-			d, ok, err := b.store.loadDelivery(ctx, leadOf(t, b.store, r.EventID))
+			d, ok, err := b.store.loadDelivery(ctx, leadOf(t, b.store, r.EventID), 0)
 			require.NoError(t, err)
 			require.True(t, ok)
 			require.NoError(t, b.store.recordDecision(ctx, d, Decision{Status: st, StatusCode: 201, Outcome: st}))

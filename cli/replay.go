@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/leadbridge/leadbridge/bridge"
+	"github.com/leadbridge/leadbridge/mappings"
+	"github.com/leadbridge/leadbridge/store"
+)
+
+const replayUsage = "replay ID... | replay --status failed|dead|dry_run [--source X] [--force] [--mappings PATH] [--db DB]"
+
+// runReplay re-maps stored events with the current mapping files and
+// queues their undelivered leads; a running server picks them up within a
+// second or two.
+func runReplay(ctx context.Context, args []string, o IO) int {
+	fs := newFlagSet("replay", replayUsage, o)
+	var sf storeFlags
+	sf.register(fs)
+	var path, status, source string
+	var force bool
+	fs.stringVar(&path, "mappings", "LEADBRIDGE_MAPPINGS", defaultMappings, "mapping file, or directory of *.yaml files (the current, fixed ones)")
+	fs.stringVar(&status, "status", "", "", "replay every event with this status: failed, dead or dry_run")
+	fs.stringVar(&source, "source", "", "", "with --status: only events of this source")
+	fs.BoolVar(&force, "force", false, "also re-send leads that were delivered")
+	pos, code, ok := fs.parseArgs(args)
+	if !ok {
+		return code
+	}
+	var ids []int64
+	for _, p := range pos {
+		id, err := strconv.ParseInt(p, 10, 64)
+		if err != nil || id <= 0 {
+			return usageError(fs, "event id must be a positive number, got %q", p)
+		}
+		ids = append(ids, id)
+	}
+	switch {
+	case len(ids) > 0 && status != "":
+		return usageError(fs, "give event ids or --status, not both")
+	case len(ids) == 0 && status == "":
+		return usageError(fs, "give event ids or --status failed|dead|dry_run")
+	case status != "" && status != store.StatusFailed && status != store.StatusDead && status != store.StatusDryRun:
+		return usageError(fs, "--status must be failed, dead or dry_run, got %q", status)
+	case source != "" && status == "":
+		return usageError(fs, "--source goes with --status")
+	}
+	cfg, ok := loadMappings(path, o)
+	if !ok {
+		return exitFailed
+	}
+	st, ok := openStore(ctx, o, sf.db)
+	if !ok {
+		return exitFailed
+	}
+	defer closeStore(st)
+	r := bridge.Replayer{Store: st, Mappings: cfg, APIKey: mappings.NewSecret(strings.TrimSpace(o.getenv("PARTNERO_API_KEY")))}
+	var rep bridge.ReplayReport
+	var err error
+	if len(ids) > 0 {
+		rep, err = r.ReplayIDs(ctx, ids, force)
+	} else {
+		rep, err = r.ReplayMatching(ctx, status, source, force)
+	}
+	if err != nil {
+		fmt.Fprintf(o.Err, "leadbridge replay: %v\n", err)
+		return exitFailed
+	}
+	printReplay(o, rep, force)
+	if rep.Failed > 0 || (rep.Events == 0 && len(rep.Problems) > 0) {
+		return exitFailed
+	}
+	return exitOK
+}
+
+func printReplay(o IO, rep bridge.ReplayReport, force bool) {
+	fmt.Fprintf(o.Out, "replayed %d event%s: %d lead%s queued for delivery", rep.Events, plural(rep.Events), rep.Queued, plural(rep.Queued))
+	if rep.DryRun > 0 {
+		fmt.Fprintf(o.Out, ", %d recorded as dry_run (no PARTNERO_API_KEY)", rep.DryRun)
+	}
+	if rep.Failed > 0 {
+		fmt.Fprintf(o.Out, ", %d still failing", rep.Failed)
+	}
+	if rep.Ignored > 0 {
+		fmt.Fprintf(o.Out, ", %d now ignored", rep.Ignored)
+	}
+	if rep.Delivered > 0 && !force {
+		fmt.Fprintf(o.Out, ", %d already delivered (not re-sent; --force re-sends)", rep.Delivered)
+	}
+	if rep.Duplicate > 0 {
+		fmt.Fprintf(o.Out, ", %d duplicate%s of other events", rep.Duplicate, plural(rep.Duplicate))
+	}
+	fmt.Fprintln(o.Out)
+	for _, p := range rep.Problems {
+		fmt.Fprintf(o.Out, "  %s\n", p)
+	}
+}
