@@ -51,12 +51,9 @@ func runFields(ctx context.Context, args []string, o IO) int {
 	var path, source string
 	fs.stringVar(&path, "mappings", "LEADBRIDGE_MAPPINGS", defaultMappings, "mapping file, or directory of *.yaml files (with --source)")
 	fs.stringVar(&source, "source", "", "", "use the Partnero key this source delivers with: its partnero.api_key, else PARTNERO_API_KEY")
-	pos, err := fs.parse(args)
-	if err != nil {
-		if helpRequested(err) {
-			return exitOK
-		}
-		return exitUsage
+	pos, code, ok := fs.parseArgs(args)
+	if !ok {
+		return code
 	}
 	if len(pos) > 0 {
 		return usageError(fs, "unexpected argument %q", pos[0])

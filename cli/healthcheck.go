@@ -31,12 +31,9 @@ func newHealthcheckFlags(o IO) (*flagSet, *healthcheckFlags) {
 // deployment keeps private, when it is on.
 func runHealthcheck(ctx context.Context, args []string, o IO) int {
 	fs, f := newHealthcheckFlags(o)
-	pos, err := fs.parse(args)
-	if err != nil {
-		if helpRequested(err) {
-			return exitOK
-		}
-		return exitUsage
+	pos, code, ok := fs.parseArgs(args)
+	if !ok {
+		return code
 	}
 	if len(pos) > 0 {
 		return usageError(fs, "unexpected argument %q", pos[0])
