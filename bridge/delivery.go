@@ -174,14 +174,17 @@ func (dl *deliverer) status() gin.H {
 	}
 	dl.mu.Lock()
 	defer dl.mu.Unlock()
-	if len(dl.authFailing) > 0 {
+	switch {
+	case len(dl.authFailing) == 0 && dl.s.cfg.APIKey.IsZero():
+		h["auth"] = "not checked (dry-run)"
+	case len(dl.authFailing) > 0:
 		failing := gin.H{}
 		for k, since := range dl.authFailing {
 			failing[k] = since.UTC()
 		}
 		h["auth"] = "failing"
 		h["auth_failing_since"] = failing
-	} else {
+	default:
 		h["auth"] = "ok"
 	}
 	return h

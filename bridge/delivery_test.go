@@ -187,6 +187,7 @@ func TestDryRunSendsNothing(t *testing.T) {
 	require.Equal(t, store.StatusDryRun, b.event(t, r.Body["id"]).Status)
 	ready := b.do(t, b.srv.AdminHandler(), httpGet("/readyz"))
 	require.Equal(t, "dry_run", ready.Body["partnero"].(map[string]any)["mode"])
+	require.Equal(t, "not checked (dry-run)", ready.Body["partnero"].(map[string]any)["auth"])
 	require.Contains(t, b.do(t, b.srv.AdminHandler(), httpGet("/metrics")).Raw, "leadbridge_dry_run 1")
 	require.Contains(t, b.logs.String(), "dry-run: lead recorded, not sent")
 	require.NotContains(t, b.logs.String(), `"level":"INFO","msg":"dry-run: request body"`)

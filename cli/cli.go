@@ -28,6 +28,18 @@ func (o IO) getenv(k string) string {
 	return os.Getenv(k)
 }
 
+// lookup reads an environment variable, telling unset from empty.
+func (o IO) lookup(k string) (string, bool) {
+	if o.LookupEnv != nil {
+		return o.LookupEnv(k)
+	}
+	if o.Getenv != nil {
+		v := o.Getenv(k)
+		return v, v != ""
+	}
+	return os.LookupEnv(k)
+}
+
 func (o IO) lookupEnv() func(string) (string, bool) {
 	if o.LookupEnv != nil {
 		return o.LookupEnv

@@ -175,3 +175,27 @@ func TestRedactDSN(t *testing.T) {
 	require.Equal(t, "postgres://db/lb", redactDSN("postgres://db/lb"))
 	require.Equal(t, "leadbridge.db", redactDSN("leadbridge.db"))
 }
+
+// TestEmptyAdminAddrTurnsTheListenerOff: product.md says "empty = off",
+// and the environment is how Docker and systemd users say it.
+func TestEmptyAdminAddrTurnsTheListenerOff(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{map[string]string{}, nil, "127.0.0.1:9090"},
+		{map[string]string{"LEADBRIDGE_ADMIN_ADDR": ""}, nil, ""},
+		{map[string]string{"LEADBRIDGE_ADMIN_ADDR": "0.0.0.0:9090"}, nil, "0.0.0.0:9090"},
+		{map[string]string{"LEADBRIDGE_ADMIN_ADDR": "0.0.0.0:9090"}, []string{"--admin-addr", ""}, ""},
+	} {
+		var o IO
+		o.LookupEnv = func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok }
+		fs := newFlagSet("serve", "serve", o)
+		var f serveFlags
+		f.register(fs)
+		_, _, ok := fs.parseArgs(tc.args)
+		require.True(t, ok)
+		require.Equal(t, tc.want, f.adminAddr, "%v %v", tc.env, tc.args)
+	}
+}

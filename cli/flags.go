@@ -48,6 +48,16 @@ func (fs *flagSet) stringVar(p *string, name, env, def, usage string) {
 	fs.StringVar(p, name, def, usage)
 }
 
+// stringVarEmptyOK is stringVar for a flag where an empty value means
+// something (--admin-addr: off): the variable counts when set, even empty.
+func (fs *flagSet) stringVarEmptyOK(p *string, name, env, def, usage string) {
+	fs.envs[name] = env
+	if v, ok := fs.o.lookup(env); ok {
+		def = v
+	}
+	fs.StringVar(p, name, def, usage)
+}
+
 // parse parses args, allowing flags after positional arguments. It prints
 // usage and returns errUsage-wrapped errors for the caller to exit 2.
 func (fs *flagSet) parse(args []string) ([]string, error) {

@@ -20,7 +20,7 @@ func newHealthcheckFlags(o IO) (*flagSet, *healthcheckFlags) {
 	fs := newFlagSet("healthcheck", healthcheckUsage, o)
 	f := &healthcheckFlags{}
 	fs.stringVar(&f.addr, "addr", "LEADBRIDGE_ADDR", ":8080", "public listener of the server to check")
-	fs.stringVar(&f.adminAddr, "admin-addr", "LEADBRIDGE_ADMIN_ADDR", "127.0.0.1:9090", "admin listener of the server to check (asked when set); empty = ask the public one")
+	fs.stringVarEmptyOK(&f.adminAddr, "admin-addr", "LEADBRIDGE_ADMIN_ADDR", "127.0.0.1:9090", "admin listener of the server to check (asked when set); empty = ask the public one")
 	fs.stringVar(&f.timeout, "timeout", "", "3s", "how long to wait for the answer")
 	return fs, f
 }

@@ -28,7 +28,7 @@ type serveFlags struct {
 func (f *serveFlags) register(fs *flagSet) {
 	fs.stringVar(&f.mappings, "mappings", "LEADBRIDGE_MAPPINGS", defaultMappings, "mapping file, or directory of *.yaml files")
 	fs.stringVar(&f.addr, "addr", "LEADBRIDGE_ADDR", ":8080", "public listener: /hooks/*, /healthz")
-	fs.stringVar(&f.adminAddr, "admin-addr", "LEADBRIDGE_ADMIN_ADDR", "127.0.0.1:9090", "private listener: /metrics, /readyz, /healthz, /admin/*; empty = off")
+	fs.stringVarEmptyOK(&f.adminAddr, "admin-addr", "LEADBRIDGE_ADMIN_ADDR", "127.0.0.1:9090", "private listener: /metrics, /readyz, /healthz, /admin/*; empty = off")
 	fs.stringVar(&f.db, "db", "LEADBRIDGE_DB", "leadbridge.db", "SQLite file, or a postgres:// URL")
 	fs.stringVar(&f.workers, "workers", "LEADBRIDGE_WORKERS", "4", "concurrent deliveries")
 	fs.stringVar(&f.rate, "rate", "LEADBRIDGE_RATE", "5", "outbound requests per second to Partnero (per instance)")
