@@ -11,7 +11,7 @@ import (
 
 // openDB opens the store's SQLite file directly, for checks only (SELECT
 // and PRAGMA): the test reads what is on disk, not what the server says.
-func openDB(t *testing.T, path string) *sql.DB {
+func openDB(t testing.TB, path string) *sql.DB {
 	t.Helper()
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
@@ -63,7 +63,7 @@ func integrityCheck(t *testing.T, db *sql.DB) string {
 }
 
 // countWhere runs SELECT COUNT(*) with a query tail.
-func count(t *testing.T, db *sql.DB, query string, args ...any) int {
+func count(t testing.TB, db *sql.DB, query string, args ...any) int {
 	t.Helper()
 	var n int
 	if err := db.QueryRow(query, args...).Scan(&n); err != nil {

@@ -34,7 +34,7 @@ var (
 // binary builds the leadbridge binary from the module root (once per test
 // run) and returns its path. It skips the test under -short and when no Go
 // toolchain is on PATH.
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end test: builds and runs the binary; skipped with -short")

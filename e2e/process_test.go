@@ -33,7 +33,7 @@ const mappingsYAML = `sources:
 `
 
 // writeMappings writes the test mapping file into dir.
-func writeMappings(t *testing.T, dir string) string {
+func writeMappings(t testing.TB, dir string) string {
 	t.Helper()
 	p := filepath.Join(dir, "mappings.yaml")
 	if err := os.WriteFile(p, []byte(mappingsYAML), 0o600); err != nil {
@@ -44,7 +44,7 @@ func writeMappings(t *testing.T, dir string) string {
 
 // freeAddr finds a free loopback port by listening on :0 and closing it
 // (serve does not accept port 0: it needs to know its addresses).
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -67,7 +67,7 @@ type serverSpec struct {
 
 // server is a running child process.
 type server struct {
-	t         *testing.T
+	t         testing.TB
 	cmd       *exec.Cmd
 	addr      string
 	adminAddr string
@@ -77,7 +77,7 @@ type server struct {
 }
 
 // start runs serve on fresh free ports and waits until /healthz answers.
-func start(t *testing.T, spec serverSpec) *server {
+func start(t testing.TB, spec serverSpec) *server {
 	t.Helper()
 	s := &server{t: t, addr: freeAddr(t), adminAddr: freeAddr(t), logPath: spec.logPath, exited: make(chan struct{})}
 	args := append([]string{"serve", "--db", spec.db, "--mappings", spec.mappings, "--addr", s.addr, "--admin-addr", s.adminAddr}, spec.args...)

@@ -2,13 +2,15 @@
 # Load benchmark (issue 4): durable webhooks per second through
 # `leadbridge serve`, against a no-op Gin server under the same wrk settings.
 #
-#   scripts/load.sh [--db postgres://...] [--reps N] [--duration 10s] [--modes "noop dry live"]
+#   scripts/load.sh [--db postgres://...] [--reps N] [--duration 10s] [--modes "noop dry live livemax"]
 #
 # Modes, each run REPS times on a fresh server (and, on SQLite, a fresh file):
 #   noop  scripts/noop: Gin in release mode answering 202, stores nothing (the ceiling)
 #   dry   leadbridge without PARTNERO_API_KEY: verify, decode, map, store, answer (dry_run leads)
-#   live  leadbridge with a key, delivering to scripts/fakepartnero (zero latency) with
-#         --workers $LIVE_WORKERS --rate $LIVE_RATE, so deliveries compete for the store
+#   live  leadbridge with a key, delivering to scripts/fakepartnero (zero latency) with the
+#         product's defaults (--workers 4 --rate 5), as a production server would
+#   livemax  the same with --workers $MAX_WORKERS --rate $MAX_RATE (50, 10000): deliveries as
+#         fast as they go, competing with intake for the store (the worst case for intake)
 #
 # Every request is a ~1.5 KB JSON webhook with a unique id (scripts/load.lua),
 # wrk -t$THREADS -c$CONNS -d$DURATION against POST /hooks/<source> of a generic
@@ -20,7 +22,7 @@
 # It installs nothing: it needs go, wrk and curl on PATH (apt-get install -y wrk).
 # --db (or LOAD_DB) selects the store: empty = a fresh SQLite file per run; a
 # postgres:// URL is used as is, each run under its own source name.
-# Environment: REPS, DURATION, CONNS, THREADS, MODES, LIVE_WORKERS, LIVE_RATE,
+# Environment: REPS, DURATION, CONNS, THREADS, MODES, MAX_WORKERS, MAX_RATE,
 # LOG_LEVEL (leadbridge's, default info as in production), PORT_BASE, KEEP=1
 # (keep the work directory with logs and databases).
 set -euo pipefail
@@ -29,9 +31,9 @@ REPS=${REPS:-3}
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-64}
 THREADS=${THREADS:-2}
-MODES=${MODES:-noop dry live}
-LIVE_WORKERS=${LIVE_WORKERS:-50}
-LIVE_RATE=${LIVE_RATE:-10000}
+MODES=${MODES:-noop dry live livemax}
+MAX_WORKERS=${MAX_WORKERS:-50}
+MAX_RATE=${MAX_RATE:-10000}
 LOG_LEVEL=${LOG_LEVEL:-info}
 PORT_BASE=${PORT_BASE:-18080}
 DB=${LOAD_DB:-}
@@ -116,7 +118,6 @@ FAKE_URL=""
 start_fake() {
 	"$W/fakepartnero" -addr "127.0.0.1:$FAKECTL" -url-file "$W/fake.url" 2>"$W/fake.log" &
 	PIDS+=($!)
-	FAKE_PID=$!
 	wait_http "http://127.0.0.1:$FAKECTL/stats"
 	FAKE_URL=$(cat "$W/fake.url")
 }
@@ -152,11 +153,11 @@ run_leadbridge() { # mode rep
 	EOF
 	env=(env -i "PATH=$PATH" "HOME=$HOME")
 	local args=(serve --db "$db" --mappings "$W/$src.yaml" --addr "127.0.0.1:$PUB" --admin-addr "127.0.0.1:$ADM" --log-level "$LOG_LEVEL")
-	if [ "$mode" = live ]; then
+	if [ "$mode" != dry ]; then
 		curl -fsS -X POST "http://127.0.0.1:$FAKECTL/reset"
 		env+=("PARTNERO_API_KEY=test-key" "PARTNERO_BASE_URL=$FAKE_URL")
-		args+=(--workers "$LIVE_WORKERS" --rate "$LIVE_RATE")
 	fi
+	if [ "$mode" = livemax ]; then args+=(--workers "$MAX_WORKERS" --rate "$MAX_RATE"); fi
 	"${env[@]}" "$W/leadbridge" "${args[@]}" 2>"$W/$src.log" &
 	local pid=$!
 	PIDS+=($pid)
@@ -167,7 +168,7 @@ run_leadbridge() { # mode rep
 	c1=$(cpu_seconds $pid)
 	sleep 0.5 # let requests cut by wrk's stop finish: they are stored and counted too
 	accepted=$(metric leadbridge_webhooks_total 'outcome="accepted"')
-	if [ "$mode" = live ]; then delivered=$(metric leadbridge_deliveries_total 'outcome="delivered"'); fi
+	if [ "$mode" != dry ]; then delivered=$(metric leadbridge_deliveries_total 'outcome="delivered"'); fi
 	stop_pid $pid
 	stored=$("$W/lbcount" -db "$db" -source "$src")
 	ok=$(field "$r" ok)
@@ -184,13 +185,13 @@ run_leadbridge() { # mode rep
 }
 
 echo "== machine: $(nproc) CPUs; $(uptime | sed 's/^ *//')"
-echo "== wrk -t$THREADS -c$CONNS -d$DURATION, ~1.5 KB unique JSON bodies; store: ${DB:-fresh SQLite file per run}; log level $LOG_LEVEL; live: --workers $LIVE_WORKERS --rate $LIVE_RATE"
-if [[ " $MODES " == *" live "* ]]; then start_fake; fi
+echo "== wrk -t$THREADS -c$CONNS -d$DURATION, ~1.5 KB unique JSON bodies; store: ${DB:-fresh SQLite file per run}; log level $LOG_LEVEL; livemax: --workers $MAX_WORKERS --rate $MAX_RATE"
+if [[ " $MODES " == *" live"* ]]; then start_fake; fi
 for rep in $(seq "$REPS"); do
 	for mode in $MODES; do
 		case $mode in
 		noop) run_noop "$rep" ;;
-		dry | live) run_leadbridge "$mode" "$rep" ;;
+		dry | live | livemax) run_leadbridge "$mode" "$rep" ;;
 		*) echo "load.sh: unknown mode $mode" >&2; exit 2 ;;
 		esac
 	done
@@ -199,17 +200,17 @@ echo "== machine after: $(uptime | sed 's/^ *//')"
 
 echo
 echo "== summary (median of $REPS; every rep in brackets)"
-printf '%-6s %10s %9s %9s %9s  %s\n' mode "req/s" "p50 ms" "p99 ms" "CPU µs/req" "req/s per rep"
+printf '%-8s %8s %8s %8s %10s  %s\n' mode "req/s" "p50 ms" "p99 ms" "CPU µs/req" "req/s per rep"
 for mode in $MODES; do
 	awk -v m="$mode" '
 		function med(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t } return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
 		{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }
 		f["mode"] == m { n++; rps[n] = f["rps"]; p50[n] = f["p50_ms"]; p99[n] = f["p99_ms"]; cpu[n] = f["cpu_us"]; all = all (all ? " / " : "") f["rps"] }
-		END { if (n) printf "%-6s %10.0f %9.2f %9.2f %9.0f  [%s]\n", m, med(rps, n), med(p50, n), med(p99, n), med(cpu, n), all }
+		END { if (n) printf "%-8s %8.0f %8.2f %8.2f %10.0f  [%s]\n", m, med(rps, n), med(p50, n), med(p99, n), med(cpu, n), all }
 	' "$RESULTS"
 done | tee "$W/summary.txt"
 noop=$(awk '$1 == "noop" { print $2 }' "$W/summary.txt")
-for mode in dry live; do
+for mode in dry live livemax; do
 	v=$(awk -v m=$mode '$1 == m { print $2 }' "$W/summary.txt")
 	if [ -n "$noop" ] && [ -n "$v" ]; then
 		awk -v m=$mode -v a="$v" -v b="$noop" 'BEGIN { printf "ratio %s / noop: %.2f (%.0f%% of the no-op server)\n", m, a / b, 100 * a / b }'
