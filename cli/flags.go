@@ -61,15 +61,20 @@ func (fs *flagSet) stringVarEmptyOK(p *string, name, env, def, usage string) {
 // parse parses args, allowing flags after positional arguments. It prints
 // usage and returns errUsage-wrapped errors for the caller to exit 2.
 func (fs *flagSet) parse(args []string) ([]string, error) {
+	// flag.FlagSet calls Usage itself on -h and on a bad flag; silence that
+	// call so that usage prints once, after the error message.
+	usage := fs.FlagSet.Usage
+	fs.FlagSet.Usage = func() {}
+	defer func() { fs.FlagSet.Usage = usage }()
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fs.FlagSet.Usage()
+				usage()
 				return nil, err
 			}
 			fmt.Fprintf(fs.o.Err, "leadbridge %s: %v\n", fs.Name(), err)
-			fs.FlagSet.Usage()
+			usage()
 			return nil, err
 		}
 		rest := fs.Args()
