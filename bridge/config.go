@@ -36,13 +36,6 @@ type Config struct {
 
 	// ShutdownTimeout bounds the graceful stop; 0 means 30s.
 	ShutdownTimeout time.Duration
-
-	// RescueAfter is how long after a crash the deliveries that were in
-	// flight are retried (River's RescueStuckJobsAfter); 0 means the job
-	// timeout (1 minute) plus 1 minute. A shorter value also shortens the
-	// job timeout to half of it, since a job must time out before it can be
-	// rescued. For tests and impatient operators (LEADBRIDGE_RESCUE_AFTER).
-	RescueAfter time.Duration
 }
 
 func (c *Config) defaults() {

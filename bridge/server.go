@@ -246,21 +246,10 @@ func (s *Server) Serve(ctx context.Context, pub, adm net.Listener) error {
 // limiter and then make two requests (the fallback partner), hence the
 // timeout.
 func (s *Server) startDelivery(ctx context.Context) error {
-	if err := s.store.StartQueue(ctx, s.queueConfig(), s.deliverer); err != nil {
+	if err := s.store.StartQueue(ctx, store.QueueConfig{Workers: s.cfg.Workers, JobTimeout: time.Minute}, s.deliverer); err != nil {
 		return fmt.Errorf("start delivery: %w", err)
 	}
 	return nil
-}
-
-// queueConfig is the delivery configuration. A job must time out before
-// it can be rescued, so a RescueAfter below the 1-minute job timeout
-// shortens the job timeout to half of it.
-func (s *Server) queueConfig() store.QueueConfig {
-	qc := store.QueueConfig{Workers: s.cfg.Workers, JobTimeout: time.Minute, RescueAfter: s.cfg.RescueAfter}
-	if qc.RescueAfter > 0 && qc.RescueAfter <= qc.JobTimeout {
-		qc.JobTimeout = qc.RescueAfter / 2
-	}
-	return qc
 }
 
 func addrOf(l net.Listener) string {

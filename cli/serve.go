@@ -76,13 +76,6 @@ func (f *serveFlags) config(o IO) (bridge.Config, error) {
 	if c.MaxBody, err = parseSize(f.maxBody); err != nil {
 		return c, fmt.Errorf("--max-body: %w", err)
 	}
-	// Environment only, a tuning knob without a flag: how long after a
-	// crash in-flight deliveries are retried (default 2m).
-	if v := o.getenv("LEADBRIDGE_RESCUE_AFTER"); v != "" {
-		if c.RescueAfter, err = time.ParseDuration(v); err != nil || c.RescueAfter < time.Second {
-			return c, fmt.Errorf("LEADBRIDGE_RESCUE_AFTER: expected a Go duration of at least 1s such as 10s or 2m, got %q", v)
-		}
-	}
 	return c, nil
 }
 
