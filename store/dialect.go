@@ -18,8 +18,9 @@ type dialect struct {
 	open func(cfg Config) (*sql.DB, error)
 	// schema is the list of migrations, applied in order once each.
 	schema []string
-	// lockMigrations serialises migrations across instances (PostgreSQL).
-	lockMigrations func(ctx context.Context, tx *sql.Tx) error
+	// lockMigrations serialises migrations across instances (PostgreSQL):
+	// it returns once this instance may migrate, and unlock ends that.
+	lockMigrations func(ctx context.Context, db *sql.DB) (unlock func(), err error)
 	// skipLocked is appended to SELECT ... FOR UPDATE where rows are claimed.
 	skipLocked string
 }
@@ -36,7 +37,7 @@ func sqliteDialect() dialect {
 		name:           "sqlite",
 		open:           openSQLite,
 		schema:         sqliteSchema,
-		lockMigrations: func(context.Context, *sql.Tx) error { return nil },
+		lockMigrations: func(context.Context, *sql.DB) (func(), error) { return func() {}, nil },
 	}
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
@@ -10,25 +11,51 @@ import (
 
 func postgresDialect() dialect {
 	return dialect{
-		name:   "postgres",
-		open:   openPostgres,
-		schema: postgresSchema,
-		lockMigrations: func(ctx context.Context, tx *sql.Tx) error {
-			// Instances starting together migrate one after the other.
-			_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7465734)`)
-			return err
-		},
-		skipLocked: " FOR UPDATE SKIP LOCKED",
+		name:           "postgres",
+		open:           openPostgres,
+		schema:         postgresSchema,
+		lockMigrations: lockPostgresMigrations,
+		skipLocked:     " FOR UPDATE SKIP LOCKED",
 	}
 }
 
+// migrationLock is the advisory lock key instances take while migrating.
+const migrationLock = 7465734
+
+// lockPostgresMigrations holds a session-level advisory lock on a
+// connection of its own while this instance migrates, so that the store's
+// schema and River's (which runs in transactions of its own, one per
+// version) are applied by one instance after another. A crash ends the
+// session and with it the lock.
+func lockPostgresMigrations(ctx context.Context, db *sql.DB) (func(), error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return func() {
+		if _, err := conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, migrationLock); err != nil {
+			// Never hand a session that may still hold the lock back to
+			// the pool: the other instances would wait for it forever.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		conn.Close()
+	}, nil
+}
+
+// openPostgres opens a pool of cfg.PoolSize connections (at least 2: one
+// holds the migration lock while another migrates).
 func openPostgres(cfg Config) (*sql.DB, error) {
 	db, err := sql.Open("pgx", cfg.DSN)
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(cfg.PoolSize)
-	db.SetMaxIdleConns(cfg.PoolSize)
+	n := max(cfg.PoolSize, 2)
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
 	if err := db.Ping(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
