@@ -2,10 +2,13 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -55,4 +58,119 @@ func TestPostgresInstancesMigrateAtOnce(t *testing.T) {
 	require.Equal(t, river, distinct)
 	_, err := stores[n-1].Ingest(context.Background(), intake("s", "k", queued("k")))
 	require.NoError(t, err, "the last instance works")
+}
+
+// Two instances receiving the same webhooks at once (a provider retrying
+// through the load balancer) store each once and answer the first's id.
+func TestPostgresInstancesDedupeAcrossInstances(t *testing.T) {
+	dsn := onlyPostgres(t)
+	c := &clock{now: time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)}
+	a, b := openStore(t, dsn, c), openStore(t, dsn, c)
+	const n = 200
+	type answer struct {
+		id  int64
+		dup bool
+		err error
+	}
+	answers := [2][n]answer{}
+	var wg sync.WaitGroup
+	for side, s := range []*Store{a, b} {
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				// Batches of two elements whose keys overlap with the next
+				// webhook's: the instances' transactions contend row by row.
+				k1, k2 := fmt.Sprintf("k:%d", i), fmt.Sprintf("k:%d", (i+1)%n)
+				if side == 1 {
+					k1, k2 = k2, k1
+				}
+				r, err := s.Ingest(context.Background(), intake("s", "e:"+k1+k2, queued(k1), queued(k2)))
+				answers[side][i] = answer{r.EventID, r.Duplicate, err}
+			}()
+		}
+	}
+	wg.Wait()
+	for side := range answers {
+		for i, an := range answers[side] {
+			require.NoError(t, an.err, "side %d webhook %d", side, i)
+		}
+	}
+	// Every lead key is stored exactly once.
+	var leads, keys int
+	require.NoError(t, a.db.QueryRow(`SELECT COUNT(*), COUNT(DISTINCT dedupe_key) FROM lb_leads`).Scan(&leads, &keys))
+	require.Equal(t, n, leads)
+	require.Equal(t, n, keys)
+	// A webhook answered as a duplicate points at a stored event; one
+	// answered as new stored at least one lead.
+	for side := range answers {
+		for _, an := range answers[side] {
+			ev, err := a.GetEvent(context.Background(), an.id)
+			require.NoError(t, err)
+			if !an.dup {
+				require.NotEmpty(t, ev.LeadList)
+			}
+		}
+	}
+}
+
+// counting is a Deliverer that records which instance delivered which lead.
+type counting struct {
+	mu   *sync.Mutex
+	seen map[int64][]string
+	name string
+}
+
+func (c counting) Deliver(_ context.Context, d *Delivery) Decision {
+	time.Sleep(2 * time.Millisecond) // a quick Partnero
+	c.mu.Lock()
+	c.seen[d.LeadID] = append(c.seen[d.LeadID], c.name)
+	c.mu.Unlock()
+	return Decision{Status: StatusDelivered, StatusCode: 201, Outcome: "delivered"}
+}
+
+// Two instances share the deliveries and each lead is delivered once,
+// whichever instance received it.
+func TestPostgresInstancesShareDeliveries(t *testing.T) {
+	dsn := onlyPostgres(t)
+	c := &clock{now: time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)}
+	ctx := context.Background()
+	a, b := openStore(t, dsn, c), openStore(t, dsn, c)
+	var mu sync.Mutex
+	seen := map[int64][]string{}
+	qc := QueueConfig{Workers: 3, PollInterval: 50 * time.Millisecond}
+	require.NoError(t, a.StartQueue(ctx, qc, counting{&mu, seen, "a"}))
+	require.NoError(t, b.StartQueue(ctx, qc, counting{&mu, seen, "b"}))
+	const n = 600
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := a
+			if i%2 == 1 {
+				s = b
+			}
+			key := fmt.Sprintf("k:%d", i)
+			_, err := s.Ingest(ctx, intake("s", key, queued(key)))
+			assert.NoError(t, err)
+		}()
+	}
+	wg.Wait()
+	require.Eventually(t, func() bool {
+		st, err := a.Stats(ctx)
+		return err == nil && st.ByStatus[StatusDelivered] == n
+	}, 60*time.Second, 50*time.Millisecond, "all leads delivered")
+	time.Sleep(300 * time.Millisecond) // a second delivery would show now
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, seen, n)
+	by := map[string]int{}
+	for id, who := range seen {
+		require.Len(t, who, 1, "lead %d delivered by %v", id, who)
+		by[who[0]]++
+	}
+	t.Logf("deliveries by instance: %v", by)
+	require.NotZero(t, by["a"], "instance a took part")
+	require.NotZero(t, by["b"], "instance b took part")
 }
