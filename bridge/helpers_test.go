@@ -7,9 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -90,14 +88,13 @@ func (c *clock) Set(t time.Time) {
 }
 
 type bundle struct {
-	srv     *Server
-	store   *store.Store
-	fake    *partnerotest.Server
-	clock   *clock
-	dbPath  string
-	cfg     Config
-	logs    *syncBuffer
-	cancels []func()
+	srv    *Server
+	store  *store.Store
+	fake   *partnerotest.Server
+	clock  *clock
+	dbPath string
+	cfg    Config
+	logs   *syncBuffer
 }
 
 type syncBuffer struct {
@@ -245,19 +242,4 @@ func (b *bundle) waitEvent(t *testing.T, id any, status string) *store.Event {
 		return ev.Status == status
 	}, 20*time.Second, 20*time.Millisecond, "event never reached %s", status)
 	return ev
-}
-
-// freeListener opens a loopback listener.
-func freeListener(t *testing.T) net.Listener {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	return l
-}
-
-func readAll(t *testing.T, r io.Reader) string {
-	t.Helper()
-	b, err := io.ReadAll(r)
-	require.NoError(t, err)
-	return string(b)
 }
