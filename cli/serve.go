@@ -21,6 +21,7 @@ type serveFlags struct {
 	dbPool                                  string
 	workers, rate, maxBody                  string
 	retryMin, retryMax, maxAge, retention   string
+	rescueAfter                             string
 }
 
 func (f *serveFlags) register(fs *flagSet) {
@@ -36,6 +37,7 @@ func (f *serveFlags) register(fs *flagSet) {
 	fs.stringVar(&f.maxAge, "max-age", "LEADBRIDGE_MAX_AGE", "72h", "after this an undeliverable lead is dead")
 	fs.stringVar(&f.maxBody, "max-body", "LEADBRIDGE_MAX_BODY", "1MiB", "largest accepted webhook body")
 	fs.stringVar(&f.retention, "retention", "LEADBRIDGE_RETENTION", "720h", "delivered and ignored events are deleted after this; also the dedupe window")
+	fs.stringVar(&f.rescueAfter, "rescue-after", "LEADBRIDGE_RESCUE_AFTER", "2m", "a delivery in flight on an instance that died is retried after this (at least 10s; one attempt is cut off at half of it, at most 1m)")
 	fs.stringVar(&f.logLevel, "log-level", "LEADBRIDGE_LOG_LEVEL", "info", "debug, info, warn or error (payload contents only at debug)")
 }
 
@@ -72,6 +74,9 @@ func (f *serveFlags) config(o IO) (bridge.Config, error) {
 			return c, fmt.Errorf("--%s: expected a positive Go duration such as 30s, 1h or 720h, got %q", d.name, d.val)
 		}
 		*d.dst = v
+	}
+	if c.RescueAfter, err = time.ParseDuration(f.rescueAfter); err != nil || c.RescueAfter < 10*time.Second {
+		return c, fmt.Errorf("--rescue-after: expected a Go duration of at least 10s, such as 2m, got %q", f.rescueAfter)
 	}
 	if c.RetryMax < c.RetryMin {
 		return c, fmt.Errorf("--retry-max (%s) is shorter than --retry-min (%s)", c.RetryMax, c.RetryMin)
