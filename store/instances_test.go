@@ -171,6 +171,11 @@ func TestPostgresInstancesShareDeliveries(t *testing.T) {
 		by[who[0]]++
 	}
 	t.Logf("deliveries by instance: %v", by)
+	// Each lead was scheduled once: one River job, whichever instance relayed it.
+	var jobs, leads int
+	require.NoError(t, a.db.QueryRow(`SELECT COUNT(*), COUNT(DISTINCT args->>'lead_id') FROM river_job WHERE kind = 'leadbridge_deliver'`).Scan(&jobs, &leads))
+	require.Equal(t, n, leads)
+	require.Equal(t, n, jobs, "leads scheduled more than once")
 	require.NotZero(t, by["a"], "instance a took part")
 	require.NotZero(t, by["b"], "instance b took part")
 }
