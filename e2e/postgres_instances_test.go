@@ -71,8 +71,10 @@ func pgRunInstances(t *testing.T, bin, base string, kill bool) {
 	if err := os.WriteFile(mappings, []byte(pgMappingsYA), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	a := pgStart(t, bin, dsn, mappings, fake.URL(), filepath.Join(dir, "a.log"))
-	b := pgStart(t, bin, dsn, mappings, fake.URL(), filepath.Join(dir, "b.log"))
+	serve := pgServe{db: dsn, mappings: mappings, partnero: fake.URL(),
+		args: []string{"--workers", fmt.Sprint(pgWorkers), "--rate", "1000", "--rescue-after", "10s"}}
+	a := pgStart(t, bin, serve, filepath.Join(dir, "a.log"))
+	b := pgStart(t, bin, serve, filepath.Join(dir, "b.log"))
 	instances := []*pgInstance{a, b}
 
 	// Senders: webhook i goes to instance i%2. A provider retries what was
@@ -295,18 +297,27 @@ type pgInstance struct {
 
 func (p *pgInstance) hookURL() string { return "http://" + p.addr + "/hooks/pg" }
 
+// pgServe is how to run `leadbridge serve`.
+type pgServe struct {
+	db, mappings string
+	partnero     string // the fake's URL; "" runs in dry-run
+	args         []string
+}
+
 // pgStart starts `leadbridge serve` and waits until it answers /healthz.
-func pgStart(t *testing.T, bin, dsn, mappings, partneroURL, logPath string) *pgInstance {
+func pgStart(t *testing.T, bin string, o pgServe, logPath string) *pgInstance {
 	t.Helper()
 	logf, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := &pgInstance{name: strings.TrimSuffix(filepath.Base(logPath), ".log"), addr: pgFreeAddr(t), logPath: logPath, done: make(chan struct{})}
-	p.cmd = exec.Command(bin, "serve",
-		"--addr", p.addr, "--admin-addr", pgFreeAddr(t), "--db", dsn, "--mappings", mappings,
-		"--workers", fmt.Sprint(pgWorkers), "--rate", "1000", "--rescue-after", "10s")
-	p.cmd.Env = append(pgChildEnv(), "PARTNERO_API_KEY="+partnerotest.DefaultAPIKey, "PARTNERO_BASE_URL="+partneroURL)
+	p.cmd = exec.Command(bin, append([]string{"serve",
+		"--addr", p.addr, "--admin-addr", pgFreeAddr(t), "--db", o.db, "--mappings", o.mappings}, o.args...)...)
+	p.cmd.Env = pgChildEnv()
+	if o.partnero != "" {
+		p.cmd.Env = append(p.cmd.Env, "PARTNERO_API_KEY="+partnerotest.DefaultAPIKey, "PARTNERO_BASE_URL="+o.partnero)
+	}
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
