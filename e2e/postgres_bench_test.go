@@ -208,7 +208,7 @@ func pgDrain(t *testing.T, bin, mappings, db, backend string, n int, w string, l
 	var ins []*pgInstance
 	for i := range n {
 		ins = append(ins, pgStart(t, bin, pgServe{db: db, mappings: mappings, partnero: fake.URL(),
-			args: []string{"--workers", w, "--rate", "100000"}}, filepath.Join(dir, fmt.Sprintf("i%d.log", i))))
+			args: append([]string{"--workers", w, "--rate", "100000"}, strings.Fields(os.Getenv("LEADBRIDGE_BENCH_ARGS"))...)}, filepath.Join(dir, fmt.Sprintf("i%d.log", i))))
 	}
 	deadline := time.Now().Add(5 * time.Minute)
 	for fake.Attempts() < leads {

@@ -7,7 +7,8 @@
 #
 # Settings (environment): LEADBRIDGE_BENCH_REPS (3), LEADBRIDGE_BENCH_DURATION of each wrk run
 # (15s), LEADBRIDGE_BENCH_LEADS preloaded for each drain (10000), LEADBRIDGE_BENCH_WORKERS: the
-# --workers values to drain with ("4 32").
+# --workers values to drain with ("4 32"); LEADBRIDGE_BENCH_ARGS: more serve flags for the drains
+# (e.g. "--db-pool 40").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
