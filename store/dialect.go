@@ -23,6 +23,8 @@ type dialect struct {
 	lockMigrations func(ctx context.Context, db *sql.DB) (unlock func(), err error)
 	// skipLocked is appended to SELECT ... FOR UPDATE where rows are claimed.
 	skipLocked string
+	// intakeTx, when set, runs first in every intake transaction.
+	intakeTx string
 }
 
 func dialectFor(dsn string) dialect {

@@ -190,6 +190,11 @@ func (c *committer) commitTx(batch []*ingestReq) error {
 		return err
 	}
 	defer tx.Rollback()
+	if q := c.s.dialect.intakeTx; q != "" {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
 	now := c.s.ms(c.s.now())
 	for _, r := range batch {
 		res, err := c.s.insertIntake(ctx, tx, r.in, now)

@@ -179,3 +179,36 @@ func TestPostgresInstancesShareDeliveries(t *testing.T) {
 	require.NotZero(t, by["a"], "instance a took part")
 	require.NotZero(t, by["b"], "instance b took part")
 }
+
+// An instance whose machine vanished in the middle of an intake commit
+// leaves its transaction open until PostgreSQL notices. A retry of one of
+// its webhooks on another instance must not wait for that: it fails (503,
+// the provider retries later) and the rest of that instance's intake goes on.
+func TestPostgresIntakeDoesNotWaitForAVanishedInstance(t *testing.T) {
+	dsn := onlyPostgres(t)
+	c := &clock{now: time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)}
+	s := openStore(t, dsn, c)
+	ctx := context.Background()
+	// The vanished instance: a transaction that inserted the event and never ends.
+	gone, err := s.db.BeginTx(ctx, nil)
+	require.NoError(t, err)
+	defer gone.Rollback()
+	_, err = gone.Exec(`INSERT INTO lb_events (source, dedupe_key, status, received_at, payload) VALUES ('s', 'k:held', 'queued', 0, '\x00')`)
+	require.NoError(t, err)
+
+	var wg sync.WaitGroup
+	var heldErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_, heldErr = s.Ingest(ctx, intake("s", "k:held", queued("k:held")))
+	}()
+	time.Sleep(100 * time.Millisecond) // the retry is waiting on the held row
+	start := time.Now()
+	other, err := s.Ingest(ctx, intake("s", "k:other", queued("k:other")))
+	require.NoError(t, err, "other webhooks are stored")
+	require.False(t, other.Duplicate)
+	wg.Wait()
+	require.ErrorIs(t, heldErr, ErrUnavailable)
+	require.Less(t, time.Since(start), 15*time.Second)
+}

@@ -16,6 +16,14 @@ func postgresDialect() dialect {
 		schema:         postgresSchema,
 		lockMigrations: lockPostgresMigrations,
 		skipLocked:     " FOR UPDATE SKIP LOCKED",
+		// Inserting a key that another transaction holds waits for it. An
+		// instance that vanished mid-commit (no FIN: a lost machine) holds
+		// its keys until the server notices, and the single intake writer
+		// would wait with every request behind it: give up instead (the
+		// webhook is answered 503 and retried by its provider). Live
+		// instances hold keys for milliseconds; deadlocks are found at
+		// deadlock_timeout (1s) before this.
+		intakeTx: `SET LOCAL lock_timeout = '3s'`,
 	}
 }
 
