@@ -25,6 +25,8 @@ type dialect struct {
 	skipLocked string
 	// intakeTx, when set, runs first in every intake transaction.
 	intakeTx string
+	// transient tells whether a failed transaction may succeed if run again.
+	transient func(error) bool
 }
 
 func dialectFor(dsn string) dialect {
@@ -40,6 +42,7 @@ func sqliteDialect() dialect {
 		open:           openSQLite,
 		schema:         sqliteSchema,
 		lockMigrations: func(context.Context, *sql.DB) (func(), error) { return func() {}, nil },
+		transient:      func(error) bool { return false },
 	}
 }
 

@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 )
 
@@ -23,8 +25,16 @@ func postgresDialect() dialect {
 		// webhook is answered 503 and retried by its provider). Live
 		// instances hold keys for milliseconds; deadlocks are found at
 		// deadlock_timeout (1s) before this.
-		intakeTx: `SET LOCAL lock_timeout = '3s'`,
+		intakeTx:  `SET LOCAL lock_timeout = '3s'`,
+		transient: pgTransient,
 	}
+}
+
+// pgTransient: a deadlock or serialization failure; not a lock timeout,
+// which means a vanished instance holds the key.
+func pgTransient(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
 }
 
 // migrationLock is the advisory lock key instances take while migrating.
