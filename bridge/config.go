@@ -30,6 +30,11 @@ type Config struct {
 	RetryMin time.Duration // first backoff step
 	RetryMax time.Duration // largest backoff step
 	MaxAge   time.Duration // after this an undeliverable lead is dead
+	// RescueAfter is how long a delivery that was in flight on an
+	// instance that died (SIGKILL, a lost machine) waits before another
+	// instance retries it; one attempt is cut off at half of it (at most
+	// 1m), so a live instance's delivery is never taken over. 0 means 2m.
+	RescueAfter time.Duration
 
 	// AdminToken enables the admin API (Authorization: Bearer <token>).
 	AdminToken mappings.Secret
@@ -59,6 +64,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxAge <= 0 {
 		c.MaxAge = 72 * time.Hour
+	}
+	if c.RescueAfter <= 0 {
+		c.RescueAfter = 2 * time.Minute
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 30 * time.Second

@@ -244,9 +244,11 @@ func (s *Server) Serve(ctx context.Context, pub, adm net.Listener) error {
 
 // startDelivery starts the workers. A job may wait for the outbound rate
 // limiter and then make two requests (the fallback partner), hence the
-// timeout.
+// timeout; it stays below RescueAfter so that only the deliveries of a
+// dead instance are rescued.
 func (s *Server) startDelivery(ctx context.Context) error {
-	if err := s.store.StartQueue(ctx, store.QueueConfig{Workers: s.cfg.Workers, JobTimeout: time.Minute}, s.deliverer); err != nil {
+	qc := store.QueueConfig{Workers: s.cfg.Workers, JobTimeout: min(time.Minute, s.cfg.RescueAfter/2), RescueAfter: s.cfg.RescueAfter}
+	if err := s.store.StartQueue(ctx, qc, s.deliverer); err != nil {
 		return fmt.Errorf("start delivery: %w", err)
 	}
 	return nil

@@ -21,8 +21,10 @@ import (
 // same store or talk to the same server (events, replay, prune, healthcheck).
 type serveFlags struct {
 	mappings, addr, adminAddr, db, logLevel string
+	dbPool                                  string
 	workers, rate, maxBody                  string
 	retryMin, retryMax, maxAge, retention   string
+	rescueAfter                             string
 }
 
 func (f *serveFlags) register(fs *flagSet) {
@@ -30,6 +32,7 @@ func (f *serveFlags) register(fs *flagSet) {
 	fs.stringVar(&f.addr, "addr", "LEADBRIDGE_ADDR", ":8080", "public listener: /hooks/*, /healthz")
 	fs.stringVarEmptyOK(&f.adminAddr, "admin-addr", "LEADBRIDGE_ADMIN_ADDR", "127.0.0.1:9090", "private listener: /metrics, /readyz, /healthz, /admin/*; empty = off")
 	fs.stringVar(&f.db, "db", "LEADBRIDGE_DB", "leadbridge.db", "SQLite file, or a postgres:// URL")
+	fs.stringVar(&f.dbPool, "db-pool", "LEADBRIDGE_DB_POOL", "10", "PostgreSQL connections per instance (SQLite always uses one)")
 	fs.stringVar(&f.workers, "workers", "LEADBRIDGE_WORKERS", "4", "concurrent deliveries")
 	fs.stringVar(&f.rate, "rate", "LEADBRIDGE_RATE", "5", "outbound requests per second to Partnero (per instance)")
 	fs.stringVar(&f.retryMin, "retry-min", "LEADBRIDGE_RETRY_MIN", "30s", "first backoff step")
@@ -37,7 +40,17 @@ func (f *serveFlags) register(fs *flagSet) {
 	fs.stringVar(&f.maxAge, "max-age", "LEADBRIDGE_MAX_AGE", "72h", "after this an undeliverable lead is dead")
 	fs.stringVar(&f.maxBody, "max-body", "LEADBRIDGE_MAX_BODY", "1MiB", "largest accepted webhook body")
 	fs.stringVar(&f.retention, "retention", "LEADBRIDGE_RETENTION", "720h", "delivered and ignored events are deleted after this; also the dedupe window")
+	fs.stringVar(&f.rescueAfter, "rescue-after", "LEADBRIDGE_RESCUE_AFTER", "2m", "a delivery in flight on an instance that died is retried after this (at least 10s; one attempt is cut off at half of it, at most 1m)")
 	fs.stringVar(&f.logLevel, "log-level", "LEADBRIDGE_LOG_LEVEL", "info", "debug, info, warn or error (payload contents only at debug)")
+}
+
+// storeConfig turns the flags into a store.Config, naming the flag at fault.
+func (f *serveFlags) storeConfig() (store.Config, error) {
+	n, err := positiveInt("db-pool", f.dbPool)
+	if err != nil {
+		return store.Config{}, err
+	}
+	return store.Config{DSN: f.db, PoolSize: n}, nil
 }
 
 // config turns the flags into a bridge.Config, naming the flag at fault.
@@ -69,6 +82,9 @@ func (f *serveFlags) config(o IO) (bridge.Config, error) {
 			return c, fmt.Errorf("--%s: expected a positive Go duration such as 30s, 1h or 720h, got %q", d.name, d.val)
 		}
 		*d.dst = v
+	}
+	if c.RescueAfter, err = time.ParseDuration(f.rescueAfter); err != nil || c.RescueAfter < 10*time.Second {
+		return c, fmt.Errorf("--rescue-after: expected a Go duration of at least 10s, such as 2m, got %q", f.rescueAfter)
 	}
 	if c.RetryMax < c.RetryMin {
 		return c, fmt.Errorf("--retry-max (%s) is shorter than --retry-min (%s)", c.RetryMax, c.RetryMin)
@@ -139,6 +155,10 @@ func runServe(ctx context.Context, args []string, o IO) int {
 	if err != nil {
 		return usageError(fs, "%v", err)
 	}
+	scfg, err := f.storeConfig()
+	if err != nil {
+		return usageError(fs, "%v", err)
+	}
 	log, err := newLogger(o, f.logLevel)
 	if err != nil {
 		return usageError(fs, "%v", err)
@@ -152,7 +172,8 @@ func runServe(ctx context.Context, args []string, o IO) int {
 			log.Warn("source accepts unauthenticated requests (insecure: true)", "source", n)
 		}
 	}
-	st, err := store.Open(ctx, store.Config{DSN: f.db, Logger: log})
+	scfg.Logger = log
+	st, err := store.Open(ctx, scfg)
 	if err != nil {
 		log.Error("open store", "db", redactDSN(f.db), "err", err)
 		return exitFailed

@@ -18,10 +18,15 @@ type dialect struct {
 	open func(cfg Config) (*sql.DB, error)
 	// schema is the list of migrations, applied in order once each.
 	schema []string
-	// lockMigrations serialises migrations across instances (PostgreSQL).
-	lockMigrations func(ctx context.Context, tx *sql.Tx) error
+	// lockMigrations serialises migrations across instances (PostgreSQL):
+	// it returns once this instance may migrate, and unlock ends that.
+	lockMigrations func(ctx context.Context, db *sql.DB) (unlock func(), err error)
 	// skipLocked is appended to SELECT ... FOR UPDATE where rows are claimed.
 	skipLocked string
+	// intakeTx, when set, runs first in every intake transaction.
+	intakeTx string
+	// transient tells whether a failed transaction may succeed if run again.
+	transient func(error) bool
 }
 
 func dialectFor(dsn string) dialect {
@@ -36,7 +41,8 @@ func sqliteDialect() dialect {
 		name:           "sqlite",
 		open:           openSQLite,
 		schema:         sqliteSchema,
-		lockMigrations: func(context.Context, *sql.Tx) error { return nil },
+		lockMigrations: func(context.Context, *sql.DB) (func(), error) { return func() {}, nil },
+		transient:      func(error) bool { return false },
 	}
 }
 
@@ -44,10 +50,20 @@ func sqliteDialect() dialect {
 // WAL, synchronous=FULL (fsync at every commit: durable before 2xx), a
 // busy timeout for other processes (leadbridge events/backup), immediate
 // transactions, and a single connection (River and SQLite both need it).
+//
+// The driver opens a file: URI, in which '?' ends the path, '#' starts a
+// fragment and %HH is an escape: a plain path is escaped, lest a directory
+// named "a#1" put the database in "a" and drop the settings.
 func openSQLite(cfg Config) (*sql.DB, error) {
-	path := strings.TrimPrefix(cfg.DSN, "file:")
-	if i := strings.IndexByte(path, '?'); i >= 0 {
-		path = path[:i]
+	path := cfg.DSN
+	if strings.HasPrefix(path, "file:") {
+		// Already a URI, escaped by the user: only its parameters go.
+		path = strings.TrimPrefix(path, "file:")
+		if i := strings.IndexAny(path, "?#"); i >= 0 {
+			path = path[:i]
+		}
+	} else {
+		path = (&url.URL{Path: path}).EscapedPath()
 	}
 	q := url.Values{}
 	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "journal_size_limit(67108864)"} {
@@ -64,7 +80,7 @@ func openSQLite(cfg Config) (*sql.DB, error) {
 	db.SetConnMaxIdleTime(0)
 	if err := db.Ping(); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("sqlite %s: %w", path, err)
+		return nil, fmt.Errorf("sqlite %s: %w", cfg.DSN, err)
 	}
 	return db, nil
 }

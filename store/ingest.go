@@ -167,8 +167,15 @@ func (c *committer) loop() {
 
 // commit writes a batch in one transaction. If the batch fails, each
 // request is retried alone so that one bad event cannot sink the others.
+//
+// On PostgreSQL, a transaction can lose a deadlock against another
+// instance's batch (the same webhook sent to both, keys in another order);
+// a single request is then tried again, as its rival has moved on.
 func (c *committer) commit(batch []*ingestReq) {
 	err := c.commitTx(batch)
+	for try := 1; err != nil && len(batch) == 1 && try < 3 && c.s.dialect.transient(err); try++ {
+		err = c.commitTx(batch)
+	}
 	if err != nil && len(batch) > 1 {
 		for _, r := range batch {
 			c.commit([]*ingestReq{r})
@@ -190,6 +197,11 @@ func (c *committer) commitTx(batch []*ingestReq) error {
 		return err
 	}
 	defer tx.Rollback()
+	if q := c.s.dialect.intakeTx; q != "" {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
 	now := c.s.ms(c.s.now())
 	for _, r := range batch {
 		res, err := c.s.insertIntake(ctx, tx, r.in, now)

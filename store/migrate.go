@@ -7,16 +7,28 @@ import (
 	"strings"
 )
 
-// migrate applies the store's own schema, then River's, once each.
+// migrate applies the store's own schema, then River's, once each. On
+// PostgreSQL, instances starting together take turns: River's migrator
+// takes no lock of its own, and two of them at once fail on duplicate
+// types and versions.
 func (s *Store) migrate(ctx context.Context) error {
+	unlock, err := s.dialect.lockMigrations(ctx, s.db)
+	if err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	defer unlock()
+	if err := s.migrateOwn(ctx); err != nil {
+		return err
+	}
+	return s.migrateRiver(ctx)
+}
+
+func (s *Store) migrateOwn(ctx context.Context) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if err := s.dialect.lockMigrations(ctx, tx); err != nil {
-		return fmt.Errorf("lock: %w", err)
-	}
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS lb_schema (version INTEGER NOT NULL)`); err != nil {
 		return err
 	}
@@ -32,10 +44,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return err
-	}
-	return s.migrateRiver(ctx)
+	return tx.Commit()
 }
 
 // execScript runs a migration statement by statement: not every driver

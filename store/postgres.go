@@ -3,32 +3,77 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 )
 
 func postgresDialect() dialect {
 	return dialect{
-		name:   "postgres",
-		open:   openPostgres,
-		schema: postgresSchema,
-		lockMigrations: func(ctx context.Context, tx *sql.Tx) error {
-			// Instances starting together migrate one after the other.
-			_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7465734)`)
-			return err
-		},
-		skipLocked: " FOR UPDATE SKIP LOCKED",
+		name:           "postgres",
+		open:           openPostgres,
+		schema:         postgresSchema,
+		lockMigrations: lockPostgresMigrations,
+		skipLocked:     " FOR UPDATE SKIP LOCKED",
+		// Inserting a key that another transaction holds waits for it. An
+		// instance that vanished mid-commit (no FIN: a lost machine) holds
+		// its keys until the server notices, and the single intake writer
+		// would wait with every request behind it: give up instead (the
+		// webhook is answered 503 and retried by its provider). Live
+		// instances hold keys for milliseconds; deadlocks are found at
+		// deadlock_timeout (1s) before this.
+		intakeTx:  `SET LOCAL lock_timeout = '3s'`,
+		transient: pgTransient,
 	}
 }
 
+// pgTransient: a deadlock or serialization failure; not a lock timeout,
+// which means a vanished instance holds the key.
+func pgTransient(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
+}
+
+// migrationLock is the advisory lock key instances take while migrating.
+const migrationLock = 7465734
+
+// lockPostgresMigrations holds a session-level advisory lock on a
+// connection of its own while this instance migrates, so that the store's
+// schema and River's (which runs in transactions of its own, one per
+// version) are applied by one instance after another. A crash ends the
+// session and with it the lock.
+func lockPostgresMigrations(ctx context.Context, db *sql.DB) (func(), error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return func() {
+		if _, err := conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, migrationLock); err != nil {
+			// Never hand a session that may still hold the lock back to
+			// the pool: the other instances would wait for it forever.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		conn.Close()
+	}, nil
+}
+
+// openPostgres opens a pool of cfg.PoolSize connections (at least 2: one
+// holds the migration lock while another migrates).
 func openPostgres(cfg Config) (*sql.DB, error) {
 	db, err := sql.Open("pgx", cfg.DSN)
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(cfg.PoolSize)
-	db.SetMaxIdleConns(cfg.PoolSize)
+	n := max(cfg.PoolSize, 2)
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
 	if err := db.Ping(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)

@@ -63,8 +63,11 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxBatch bounds how many webhooks one group commit holds; 0 means 256.
 	MaxBatch int
-	// PoolSize is the PostgreSQL connection pool size; 0 means 10. SQLite
-	// always uses one connection (River and SQLite both need it).
+	// PoolSize is the PostgreSQL connection pool size of this instance:
+	// intake, the relay, River's workers and maintenance share it. 0 means
+	// 10; less than 2 means 2 (at start one connection holds the migration
+	// lock while another migrates). SQLite always uses one connection
+	// (River and SQLite both need it).
 	PoolSize int
 }
 
