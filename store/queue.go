@@ -278,7 +278,11 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) e
 		return nil // delivered, dead, or pruned meanwhile: nothing to do
 	}
 	dec := w.d.Deliver(ctx, del)
-	if err := w.s.recordDecision(ctx, del, dec); err != nil {
+	// Record with a deadline of its own: Partnero has answered, and losing
+	// that because the job's time ran out would send the lead again.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := w.s.recordDecision(rctx, del, dec); err != nil {
 		return fmt.Errorf("record delivery of lead %d: %w", del.LeadID, err)
 	}
 	if dec.Status == StatusRetrying {

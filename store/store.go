@@ -81,6 +81,7 @@ type Store struct {
 	log     *slog.Logger
 
 	committer *committer
+	stmts     intakeStmts
 	// relayPending is set when leads may wait for a River job.
 	relayPending atomic.Bool
 
@@ -113,6 +114,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("migrate store: %w", err)
 	}
+	if err := s.prepareIntake(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("prepare store: %w", err)
+	}
 	s.committer = newCommitter(s, cfg.MaxBatch)
 	return s, nil
 }
@@ -131,6 +136,11 @@ func (s *Store) Close(ctx context.Context) error {
 		errs = append(errs, err)
 	}
 	s.committer.stop()
+	for _, st := range []*sql.Stmt{s.stmts.insertEvent, s.stmts.insertLead} {
+		if st != nil {
+			st.Close()
+		}
+	}
 	if err := s.db.Close(); err != nil {
 		errs = append(errs, err)
 	}
