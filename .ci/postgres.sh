@@ -33,7 +33,8 @@ start_postgres() {
 		if ! id "$user" >/dev/null 2>&1; then
 			useradd --system --no-create-home --shell /usr/sbin/nologin "$user"
 		fi
-		as=(runuser -u "$user" --)
+		# env -C /: the unprivileged user may not enter the current directory.
+		as=(runuser -u "$user" -- env -C /)
 	fi
 	pg_tmp=$(mktemp -d "${TMPDIR:-/tmp}/leadbridge-pg.XXXXXX")
 	if [ "${#as[@]}" -gt 0 ]; then chown "${as[2]}" "$pg_tmp"; fi
