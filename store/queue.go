@@ -195,6 +195,12 @@ func (s *Store) queueClient() *river.Client[*sql.Tx] {
 
 const relayBatch = 500
 
+// relayWindow bounds how many leads wait in River for their first try.
+// The rest wait in lb_leads, just as durable: a burst of webhooks then
+// pays River's insert cost (several times a stored event's) at the pace
+// deliveries go, not while the webhooks arrive.
+const relayWindow = 1000
+
 // relay hands queued leads that have no job yet to River, in one
 // transaction with marking them: a lead is scheduled exactly once, and one
 // that was stored just before a crash is scheduled after the restart.
@@ -205,10 +211,14 @@ func (s *Store) relay(ctx context.Context) error {
 	}
 	s.relayPending.Store(false)
 	for {
-		n, err := s.relayOnce(ctx, client)
+		n, full, err := s.relayOnce(ctx, client)
 		if err != nil {
 			s.relayPending.Store(true)
 			return err
+		}
+		if full {
+			s.relayPending.Store(true) // try again when deliveries made room
+			return nil
 		}
 		if n == relayBatch && s.committer.busy() {
 			s.relayPending.Store(true) // more to do once intake quiets
@@ -220,31 +230,43 @@ func (s *Store) relay(ctx context.Context) error {
 	}
 }
 
-func (s *Store) relayOnce(ctx context.Context, client *river.Client[*sql.Tx]) (int, error) {
+// relayOnce hands up to relayBatch leads to River; full reports that the
+// window is full.
+func (s *Store) relayOnce(ctx context.Context, client *river.Client[*sql.Tx]) (n int, full bool, err error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT id, gen FROM lb_leads WHERE enqueued = 0 AND status = 'queued' ORDER BY id LIMIT `+fmt.Sprint(relayBatch)+s.dialect.skipLocked)
+	// Leads handed over and not tried yet; retrying ones have a job
+	// snoozed until later and do not count.
+	var waiting int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM lb_leads WHERE status = 'queued' AND enqueued = 1 LIMIT `+fmt.Sprint(relayWindow)+`) w`).Scan(&waiting); err != nil {
+		return 0, false, err
+	}
+	room := min(relayBatch, relayWindow-waiting)
+	if room <= 0 {
+		return 0, true, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, gen FROM lb_leads WHERE enqueued = 0 AND status = 'queued' ORDER BY id LIMIT `+fmt.Sprint(room)+s.dialect.skipLocked)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	var ids, gens []int64
 	for rows.Next() {
 		var id, gen int64
 		if err := rows.Scan(&id, &gen); err != nil {
 			rows.Close()
-			return 0, err
+			return 0, false, err
 		}
 		ids, gens = append(ids, id), append(gens, gen)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	if len(ids) == 0 {
-		return 0, nil
+		return 0, false, nil
 	}
 	params := make([]river.InsertManyParams, len(ids))
 	args := make([]any, len(ids))
@@ -253,12 +275,12 @@ func (s *Store) relayOnce(ctx context.Context, client *river.Client[*sql.Tx]) (i
 		args[i] = id
 	}
 	if _, err := client.InsertManyFastTx(ctx, tx, params); err != nil {
-		return 0, fmt.Errorf("insert jobs: %w", err)
+		return 0, false, fmt.Errorf("insert jobs: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE lb_leads SET enqueued = 1 WHERE id IN (`+placeholders(1, len(ids))+`)`, args...); err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	return len(ids), tx.Commit()
+	return len(ids), false, tx.Commit()
 }
 
 // deliverWorker is River's worker: load the lead, let the Deliverer try,

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -110,4 +111,38 @@ func outcomes(as []Attempt) []string {
 		out[i] = a.Outcome
 	}
 	return out
+}
+
+// TestRelayWindow: a burst does not all go to River at once; the leads
+// beyond the window wait in lb_leads and follow as deliveries make room.
+func TestRelayWindow(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *bundle) {
+		ctx := context.Background()
+		const n = relayWindow + 200
+		for i := 0; i < n; i++ {
+			key := fmt.Sprintf("k:%d", i)
+			_, err := b.store.Ingest(ctx, intake("s", key, queued(key)))
+			require.NoError(t, err)
+		}
+		release := make(chan struct{})
+		d := &scripted{plan: func(*Delivery) Decision {
+			<-release
+			return Decision{Status: StatusDelivered, StatusCode: 201, Outcome: "delivered"}
+		}}
+		require.NoError(t, b.store.StartQueue(ctx, QueueConfig{Workers: 50, PollInterval: 50 * time.Millisecond}, d))
+		t.Cleanup(func() { _ = b.store.StopQueue(context.Background()) })
+		require.NoError(t, b.store.relay(ctx))
+		enqueued := func() int {
+			var c int
+			require.NoError(t, b.store.db.QueryRow(`SELECT COUNT(*) FROM lb_leads WHERE enqueued = 1`).Scan(&c))
+			return c
+		}
+		require.Equal(t, relayWindow, enqueued(), "the window holds, the rest waits in lb_leads")
+		require.True(t, b.store.relayPending.Load(), "the relay comes back for the rest")
+		close(release)
+		require.Eventually(t, func() bool {
+			st, err := b.store.Stats(ctx)
+			return err == nil && st.ByStatus[StatusDelivered] == n
+		}, 60*time.Second, 100*time.Millisecond, "every lead is delivered in the end")
+	})
 }
