@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Ingest and drain of `leadbridge serve` on PostgreSQL next to SQLite, in the same conditions
-# (e2e/postgres_bench_test.go; the numbers are in docs/scaling-out.md). It starts a throwaway
+# (e2e/postgres_bench_test.go; the numbers are in README.md, "Scaling out"). It starts a throwaway
 # PostgreSQL cluster like .ci/run (or uses LEADBRIDGE_TEST_POSTGRES) and needs wrk.
 #
 #   bash scripts/pg-bench.sh
