@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -52,22 +50,7 @@ func TestCrashDelivery(t *testing.T) {
 	}
 	srv := start(t, spec)
 
-	const senders = 32
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	l := newLoad()
-	done := make(chan struct{})
-	go func() { l.run(ctx, srv.hookURL(), "delivery", senders); close(done) }()
-	killAfter := 1500*time.Millisecond + rand.N(1500*time.Millisecond)
-	select {
-	case <-done:
-		t.Fatalf("the senders stopped before the kill: %d transport errors (first: %s), statuses %v", l.errs, l.firstErr, l.statuses)
-	case <-time.After(killAfter):
-	}
-	l.killed.Store(true)
-	srv.kill()
-	cancel()
-	<-done
+	l := loadThenKill(t, srv, "delivery", 32)
 	atKill := len(fake.Leads())
 
 	if l.errs > 0 {
@@ -77,7 +60,7 @@ func TestCrashDelivery(t *testing.T) {
 		t.Errorf("%d answers other than 202 for unique, valid webhooks: %v", n, l.statuses)
 	}
 	if len(l.acked) < 100 {
-		t.Fatalf("only %d webhooks answered 202 in %s: the test proves little", len(l.acked), killAfter)
+		t.Fatalf("only %d webhooks answered 202 in %s: the test proves little", len(l.acked), l.killedAfter)
 	}
 	db := openDB(t, spec.db)
 	if res := integrityCheck(t, db); res != "ok" {
@@ -88,7 +71,7 @@ func TestCrashDelivery(t *testing.T) {
 	runningAtKill := count(t, db, `SELECT COUNT(*) FROM river_job WHERE state = 'running'`)
 	db.Close()
 	t.Logf("SIGKILL after %s: %d acked (202), %d leads stored, %d delivered before the kill, %d waiting, %d River jobs left running",
-		killAfter.Round(time.Millisecond), len(l.acked), stored, atKill, pendingAtKill, runningAtKill)
+		l.killedAfter.Round(time.Millisecond), len(l.acked), stored, atKill, pendingAtKill, runningAtKill)
 
 	restarted := time.Now()
 	srv = start(t, spec)

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"math/rand/v2"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -28,22 +27,7 @@ func TestCrashIntake(t *testing.T) {
 	}
 	srv := start(t, spec)
 
-	const workers = 32
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	l := newLoad()
-	done := make(chan struct{})
-	go func() { l.run(ctx, srv.hookURL(), "intake", workers); close(done) }()
-	killAfter := 1500*time.Millisecond + rand.N(1500*time.Millisecond)
-	select {
-	case <-done:
-		t.Fatalf("the senders stopped before the kill: %d transport errors (first: %s), statuses %v", l.errs, l.firstErr, l.statuses)
-	case <-time.After(killAfter):
-	}
-	l.killed.Store(true)
-	srv.kill()
-	cancel()
-	<-done
+	l := loadThenKill(t, srv, "intake", 32)
 
 	if l.errs > 0 {
 		t.Errorf("%d transport errors before the kill (first: %s)", l.errs, l.firstErr)
@@ -52,7 +36,7 @@ func TestCrashIntake(t *testing.T) {
 		t.Errorf("%d answers other than 202 for unique, valid webhooks: %v", n, l.statuses)
 	}
 	if len(l.acked) < 100 {
-		t.Fatalf("only %d webhooks answered 202 in %s: the test proves little", len(l.acked), killAfter)
+		t.Fatalf("only %d webhooks answered 202 in %s: the test proves little", len(l.acked), l.killedAfter)
 	}
 
 	// What is on disk, read directly from the file.
@@ -80,7 +64,7 @@ func TestCrashIntake(t *testing.T) {
 	leads := count(t, db, `SELECT COUNT(*) FROM lb_leads WHERE source = 'load' AND status = ?`, store.StatusDryRun)
 	db.Close()
 	t.Logf("SIGKILL after %s: %d answers, %d acked (202), %d lost, %d stored without an answer; %d events, %d dry_run leads on disk",
-		killAfter.Round(time.Millisecond), l.answers(), len(l.acked), len(lost), unacked, len(keys), leads)
+		l.killedAfter.Round(time.Millisecond), l.answers(), len(l.acked), len(lost), unacked, len(keys), leads)
 	if len(lost) > 0 {
 		t.Errorf("%d webhooks answered 202 are not in the database, e.g. %q", len(lost), lost[:min(5, len(lost))])
 	}

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 )
 
@@ -31,13 +33,14 @@ func emailOf(id string) string { return id + "@example.com" }
 
 // load sends webhooks and records what was answered.
 type load struct {
-	mu       sync.Mutex
-	acked    []string         // ids answered 202, in answer order
-	eventID  map[string]int64 // id → the event id the server answered
-	statuses map[int]int      // HTTP status → count
-	errs     int              // transport errors before the kill
-	firstErr string
-	killed   atomic.Bool // set just before the server is killed
+	killedAfter time.Duration // set by loadThenKill
+	mu          sync.Mutex
+	acked       []string         // ids answered 202, in answer order
+	eventID     map[string]int64 // id → the event id the server answered
+	statuses    map[int]int      // HTTP status → count
+	errs        int              // transport errors before the kill
+	firstErr    string
+	killed      atomic.Bool // set just before the server is killed
 }
 
 func newLoad() *load { return &load{eventID: map[string]int64{}, statuses: map[int]int{}} }
@@ -113,4 +116,26 @@ func (l *load) answers() int {
 		n += c
 	}
 	return n
+}
+
+// loadThenKill sends webhooks from senders goroutines and SIGKILLs the
+// server 1.5 to 3 s in, mid-load; it returns the load's record.
+func loadThenKill(t *testing.T, srv *server, prefix string, senders int) *load {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	l := newLoad()
+	done := make(chan struct{})
+	go func() { l.run(ctx, srv.hookURL(), prefix, senders); close(done) }()
+	l.killedAfter = 1500*time.Millisecond + rand.N(1500*time.Millisecond)
+	select {
+	case <-done:
+		t.Fatalf("the senders stopped before the kill: %d transport errors (first: %s), statuses %v", l.errs, l.firstErr, l.statuses)
+	case <-time.After(l.killedAfter):
+	}
+	l.killed.Store(true)
+	srv.kill()
+	cancel()
+	<-done
+	return l
 }
