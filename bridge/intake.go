@@ -84,25 +84,21 @@ func (s *Server) intake(c *gin.Context, name string) *answer {
 		s.log.Error("store event", "source", name, "err", err)
 		return reject(http.StatusServiceUnavailable, "unavailable", "the event could not be stored; retry later")
 	}
-	s.logDryRun(src, in, res)
+	s.logDryRun(src, items, in, res)
 	return decide(items, res)
 }
 
 // logDryRun says what would have been sent for each lead recorded in
 // dry-run: who gets the credit at info, the whole body (personal data)
 // only at debug.
-func (s *Server) logDryRun(src *source, in *store.Intake, res store.IntakeResult) {
+func (s *Server) logDryRun(src *source, items []mappings.Item, in *store.Intake, res store.IntakeResult) {
 	for i, l := range in.Leads {
 		if l.Status != store.StatusDryRun || res.LeadDuplicate[i] {
 			continue
 		}
-		var body struct {
-			Partner mappings.Partner           `json:"partner"`
-			CFields map[string]json.RawMessage `json:"cfields"`
-		}
-		_ = json.Unmarshal(l.Body, &body)
+		lead := items[i].Lead
 		s.log.Info("dry-run: lead recorded, not sent (no Partnero API key); it would be POSTed to /leads",
-			"source", src.Name, "event_id", res.EventID, "index", l.Index, "partner", body.Partner, "cfields", len(body.CFields))
+			"source", src.Name, "event_id", res.EventID, "index", l.Index, "partner", lead.Partner, "cfields", len(lead.CFields))
 		s.log.Debug("dry-run: request body", "source", src.Name, "event_id", res.EventID, "index", l.Index, "body", json.RawMessage(l.Body))
 	}
 }
@@ -156,11 +152,13 @@ func (s *Server) limit(src *source) *answer {
 
 // keptHeaders are stored with the event: enough to understand it later,
 // nothing that authenticates (signatures, tokens, cookies).
-var keptHeaders = []string{"Content-Type", "User-Agent", "X-Hubspot-Request-Timestamp", "X-Webflow-Timestamp", "X-Request-Id"}
+func keptHeaders() [5]string {
+	return [...]string{"Content-Type", "User-Agent", "X-Hubspot-Request-Timestamp", "X-Webflow-Timestamp", "X-Request-Id"}
+}
 
 func (s *Server) buildIntake(c *gin.Context, src *source, raw []byte, contentType string, items []mappings.Item) *store.Intake {
 	hdr := map[string]string{}
-	for _, h := range keptHeaders {
+	for _, h := range keptHeaders() {
 		if v := c.GetHeader(h); v != "" {
 			hdr[h] = v
 		}
