@@ -151,7 +151,10 @@ func (s *Server) handleReadyz(c *gin.Context) {
 		body["store"] = gin.H{"status": "ok"}
 	}
 	body["partnero"] = s.deliverer.status()
-	body["status"] = map[bool]string{true: "ok", false: "error"}[code == http.StatusOK]
+	body["status"] = "ok"
+	if code != http.StatusOK {
+		body["status"] = "error"
+	}
 	c.JSON(code, body)
 }
 

@@ -53,7 +53,7 @@ func runTry(_ context.Context, args []string, o IO) int {
 		return exitFailed
 	}
 	items, notes := src.Explain(raw, string(doc))
-	return reportTry(o, cfg, src, items, notes)
+	return reportTry(o, src, items, notes)
 }
 
 func readPayload(name string, stdin io.Reader) ([]byte, error) {
@@ -91,7 +91,7 @@ func detectMultipart(raw []byte) string {
 
 // reportTry prints bodies on stdout (so `try ... > body.json` works) and
 // everything else on stderr. Exit 1 when any lead failed mapping.
-func reportTry(o IO, cfg *mappings.Config, src *mappings.Source, items []mappings.Item, notes []mappings.Note) int {
+func reportTry(o IO, src *mappings.Source, items []mappings.Item, notes []mappings.Note) int {
 	fmt.Fprintf(o.Err, "source %s (provider %s), %d lead candidate%s\n", src.Name, src.Provider, len(items), plural(len(items)))
 	if len(items) == 0 {
 		fmt.Fprintf(o.Err, "the batch (each: %s) is empty: nothing to send\n", src.Each)
@@ -132,6 +132,5 @@ func reportTry(o IO, cfg *mappings.Config, src *mappings.Source, items []mapping
 			fmt.Fprintf(o.Err, "  %s: %s\n", field, n.Message)
 		}
 	}
-	_ = cfg
 	return exit
 }

@@ -31,15 +31,31 @@ const (
 
 // statusRank orders statuses by how much they need attention; an event
 // shows the highest of its leads'.
-var statusRank = map[string]int{
-	StatusFailed: 7, StatusDead: 6, StatusRetrying: 5, StatusQueued: 4, StatusDryRun: 3, StatusDelivered: 2, StatusIgnored: 1,
+func statusRank(status string) int {
+	switch status {
+	case StatusFailed:
+		return 7
+	case StatusDead:
+		return 6
+	case StatusRetrying:
+		return 5
+	case StatusQueued:
+		return 4
+	case StatusDryRun:
+		return 3
+	case StatusDelivered:
+		return 2
+	case StatusIgnored:
+		return 1
+	}
+	return 0
 }
 
 // EventStatus derives an event's status from its leads' statuses.
 func EventStatus(leadStatuses ...string) string {
 	best, rank := StatusIgnored, 0
 	for _, s := range leadStatuses {
-		if r := statusRank[s]; r > rank {
+		if r := statusRank(s); r > rank {
 			best, rank = s, r
 		}
 	}
