@@ -188,6 +188,7 @@ func newLeads(items []mappings.Item, dryRun bool) []store.NewLead {
 				nl.Status = store.StatusDryRun
 			}
 			nl.Body = it.Lead.AppendJSON(nil)
+			nl.Email = strings.ToLower(it.Lead.Email)
 		case mappings.Ignored:
 			nl.Status, nl.Reason = store.StatusIgnored, it.Reason
 		default:

@@ -133,4 +133,9 @@ var sqliteSchema = []string{
 	// 2: a lead's generation: a replay bumps it, so a job scheduled for an
 	// older generation (a snoozed retry) finds the lead moved on and stops.
 	`ALTER TABLE lb_leads ADD COLUMN gen INTEGER NOT NULL DEFAULT 0`,
+	// 3: the lead's email (lower case), so that events can be found by
+	// the person who filled in the form (console, events --email).
+	`ALTER TABLE lb_leads ADD COLUMN email TEXT NOT NULL DEFAULT '';
+	UPDATE lb_leads SET email = lower(COALESCE(json_extract(body, '$.email'), '')) WHERE body IS NOT NULL AND json_valid(body);
+	CREATE INDEX lb_leads_email ON lb_leads (email) WHERE email <> ''`,
 }

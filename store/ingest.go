@@ -21,6 +21,9 @@ type Intake struct {
 	// hash of the raw body for a batch.
 	EventKey string
 	Leads    []NewLead
+	// Captured stores the event alone, as StatusCaptured, for a source
+	// without lead rules: nothing is mapped or queued (Leads is empty).
+	Captured bool
 }
 
 // NewLead is one lead candidate of an Intake.
@@ -30,6 +33,7 @@ type NewLead struct {
 	Status    string // StatusQueued, StatusDryRun, StatusFailed or StatusIgnored
 	Reason    string // why ignored, or the mapping problems (JSON) when failed
 	Body      []byte // the Partnero request body (queued, dry_run)
+	Email     string // the lead's email, lower case ("" when unmapped)
 }
 
 // IntakeResult says what became of an Intake.
@@ -236,9 +240,13 @@ func (s *Store) insertIntake(ctx context.Context, tx *sql.Tx, in *Intake, now in
 	for _, l := range in.Leads {
 		statuses = append(statuses, l.Status)
 	}
+	status := EventStatus(statuses...)
+	if in.Captured {
+		status = StatusCaptured
+	}
 	var eventID int64
 	err := tx.StmtContext(ctx, s.stmts.insertEvent).QueryRowContext(ctx,
-		in.Source, in.EventKey, EventStatus(statuses...), now, in.ContentType, string(orEmptyObject(in.Headers)), in.Payload).Scan(&eventID)
+		in.Source, in.EventKey, status, now, in.ContentType, string(orEmptyObject(in.Headers)), in.Payload).Scan(&eventID)
 	if errors.Is(err, sql.ErrNoRows) {
 		// The same event (same key) was stored before.
 		for i := range res.LeadDuplicate {
@@ -258,7 +266,7 @@ func (s *Store) insertIntake(ctx context.Context, tx *sql.Tx, in *Intake, now in
 	for i, l := range in.Leads {
 		var leadID int64
 		err := tx.StmtContext(ctx, s.stmts.insertLead).QueryRowContext(ctx,
-			eventID, l.Index, in.Source, l.DedupeKey, l.Status, l.Reason, l.Body, now).Scan(&leadID)
+			eventID, l.Index, in.Source, l.DedupeKey, l.Status, l.Reason, l.Body, now, l.Email).Scan(&leadID)
 		if errors.Is(err, sql.ErrNoRows) {
 			res.LeadDuplicate[i] = true
 			if firstDupEvent == 0 {
@@ -315,7 +323,7 @@ func (s *Store) prepareIntake(ctx context.Context) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (source, dedupe_key) DO NOTHING RETURNING id`); err != nil {
 		return err
 	}
-	s.stmts.insertLead, err = s.db.PrepareContext(ctx, `INSERT INTO lb_leads (event_id, idx, source, dedupe_key, status, reason, body, queued_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (source, dedupe_key) DO NOTHING RETURNING id`)
+	s.stmts.insertLead, err = s.db.PrepareContext(ctx, `INSERT INTO lb_leads (event_id, idx, source, dedupe_key, status, reason, body, queued_at, updated_at, email)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) ON CONFLICT (source, dedupe_key) DO NOTHING RETURNING id`)
 	return err
 }

@@ -129,4 +129,9 @@ var postgresSchema = []string{
 	// 2: a lead's generation: a replay bumps it, so a job scheduled for an
 	// older generation (a snoozed retry) finds the lead moved on and stops.
 	`ALTER TABLE lb_leads ADD COLUMN gen INTEGER NOT NULL DEFAULT 0`,
+	// 3: the lead's email (lower case), so that events can be found by
+	// the person who filled in the form (console, events --email).
+	`ALTER TABLE lb_leads ADD COLUMN email TEXT NOT NULL DEFAULT '';
+	UPDATE lb_leads SET email = lower(COALESCE(convert_from(body, 'UTF8')::jsonb->>'email', '')) WHERE body IS NOT NULL;
+	CREATE INDEX lb_leads_email ON lb_leads (email) WHERE email <> ''`,
 }

@@ -28,6 +28,7 @@ type Lead struct {
 	Index        int       `json:"index"`
 	DedupeKey    string    `json:"dedupe_key"`
 	Status       string    `json:"status"`
+	Email        string    `json:"email,omitempty"`
 	Reason       string    `json:"reason,omitempty"`
 	Body         []byte    `json:"-"`
 	Attempts     int       `json:"attempt_count"`
@@ -94,7 +95,9 @@ func (l Lead) MarshalJSON() ([]byte, error) {
 type Filter struct {
 	Status string // "" for any
 	Source string // "" for any
-	Limit  int    // 0 means 50
+	// Email selects events with a lead of this email (case-insensitive).
+	Email string
+	Limit int // 0 means 50
 	// BeforeID pages: only events with a smaller id.
 	BeforeID int64
 }
@@ -112,6 +115,10 @@ func (s *Store) ListEvents(ctx context.Context, f Filter) ([]EventSummary, error
 	if f.Source != "" {
 		args = append(args, f.Source)
 		where = append(where, fmt.Sprintf("e.source = $%d", len(args)))
+	}
+	if f.Email != "" {
+		args = append(args, strings.ToLower(strings.TrimSpace(f.Email)))
+		where = append(where, fmt.Sprintf("e.id IN (SELECT l.event_id FROM lb_leads l WHERE l.email = $%d)", len(args)))
 	}
 	if f.BeforeID > 0 {
 		args = append(args, f.BeforeID)
@@ -212,7 +219,7 @@ type querier interface {
 }
 
 func (s *Store) leadsOf(ctx context.Context, db querier, eventID int64) ([]Lead, error) {
-	rows, err := db.QueryContext(ctx, `SELECT id, idx, dedupe_key, status, reason, body, attempts, partnero_id, last_error, fallback_used, queued_at, next_at, updated_at
+	rows, err := db.QueryContext(ctx, `SELECT id, idx, dedupe_key, status, email, reason, body, attempts, partnero_id, last_error, fallback_used, queued_at, next_at, updated_at
 		FROM lb_leads WHERE event_id = $1 ORDER BY idx`, eventID)
 	if err != nil {
 		return nil, err
@@ -222,7 +229,7 @@ func (s *Store) leadsOf(ctx context.Context, db querier, eventID int64) ([]Lead,
 		var l Lead
 		var fb int
 		var q, n, u int64
-		if err := rows.Scan(&l.ID, &l.Index, &l.DedupeKey, &l.Status, &l.Reason, &l.Body, &l.Attempts, &l.PartneroID, &l.LastError, &fb, &q, &n, &u); err != nil {
+		if err := rows.Scan(&l.ID, &l.Index, &l.DedupeKey, &l.Status, &l.Email, &l.Reason, &l.Body, &l.Attempts, &l.PartneroID, &l.LastError, &fb, &q, &n, &u); err != nil {
 			rows.Close()
 			return nil, err
 		}

@@ -27,6 +27,9 @@ const (
 	StatusDryRun    = "dry_run"   // no API key: recorded with the body it would send
 	StatusFailed    = "failed"    // the mapping failed: kept for replay
 	StatusIgnored   = "ignored"   // a when condition failed, or no partner
+	// StatusCaptured is an event of a source without lead rules: stored
+	// for a mapping to be written from it, then replayed.
+	StatusCaptured = "captured"
 )
 
 // statusRank orders statuses by how much they need attention; an event
