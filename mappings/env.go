@@ -7,9 +7,12 @@ import (
 
 // expanded is the result of expanding ${VAR} references in one YAML scalar.
 type expanded struct {
-	value      string
-	defaulted  bool // some ${VAR:-default} used its default
-	referenced bool // the value contained at least one ${...}
+	value string
+	// withDefault is set when some ${VAR:-default} is written, whether or
+	// not its default was used: a secret written so is published in the
+	// file even while the variable happens to be set.
+	withDefault bool
+	referenced  bool // the value contained at least one ${...}
 }
 
 // expandEnv replaces ${VAR} and ${VAR:-default} in s. "$${" stands for a
@@ -43,17 +46,17 @@ func expandEnv(s string, lookup func(string) (string, bool)) (expanded, error) {
 		if !validEnvName(name) {
 			return out, fmt.Errorf("invalid variable name %q in ${%s}", name, expr)
 		}
+		out.withDefault = out.withDefault || hasDefault
 		v, ok := lookup(name)
 		switch {
 		case ok && v != "":
 			b.WriteString(v)
 		case hasDefault:
 			b.WriteString(def)
-			out.defaulted = true
 		case !ok:
-			return out, fmt.Errorf("environment variable %s is not set", name)
+			return out, &unsetVarError{name: name}
 		default:
-			return out, fmt.Errorf("environment variable %s is empty", name)
+			return out, &unsetVarError{name: name, empty: true}
 		}
 	}
 	out.value = b.String()
@@ -73,4 +76,18 @@ func validEnvName(n string) bool {
 		}
 	}
 	return true
+}
+
+// unsetVarError is an unset or empty ${VAR} without a default. Commands
+// that check no signature load secrets despite it (Loader.UnsetSecretsOK).
+type unsetVarError struct {
+	name  string
+	empty bool
+}
+
+func (e *unsetVarError) Error() string {
+	if e.empty {
+		return fmt.Sprintf("environment variable %s is empty", e.name)
+	}
+	return fmt.Sprintf("environment variable %s is not set", e.name)
 }

@@ -3,6 +3,7 @@ package mappings
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,6 +19,12 @@ import (
 type Loader struct {
 	// LookupEnv resolves ${VAR}; nil means os.LookupEnv. Tests inject a map.
 	LookupEnv func(string) (string, bool)
+	// UnsetSecretsOK accepts secrets, tokens and API keys whose ${VAR} is
+	// unset or empty, as unresolved secrets (Secret.Unresolved): for the
+	// commands that check no signature and send nothing (try, replay,
+	// events, init), which an operator runs without the server's secrets.
+	// A default on a secret is still an error.
+	UnsetSecretsOK bool
 }
 
 // Load parses one mapping file from memory using the process environment.
@@ -109,7 +116,7 @@ func (l Loader) loadFiles(files []fileData) (*Config, error) {
 		cfg.Files = append(cfg.Files, f.name)
 		fmt.Fprintf(h, "%s\x00%d\x00", f.name, len(f.data))
 		h.Write(f.data)
-		p := &parser{file: f.name, lookup: lookup, errs: lerr}
+		p := &parser{file: f.name, lookup: lookup, errs: lerr, unsetSecretsOK: l.UnsetSecretsOK}
 		for _, src := range p.parseFile(f.data) {
 			if prev, dup := cfg.Sources[src.Name]; dup {
 				lerr.Problems = append(lerr.Problems, Problem{File: src.File, Line: src.Line, Col: 3, Source: src.Name,
@@ -142,6 +149,8 @@ type parser struct {
 	lookup func(string) (string, bool)
 	errs   *LoadError
 	source string // the source being parsed, for messages
+	// unsetSecretsOK: see Loader.UnsetSecretsOK.
+	unsetSecretsOK bool
 }
 
 func (p *parser) add(n *yaml.Node, field, format string, args ...any) {
@@ -322,6 +331,17 @@ func (p *parser) boolean(n *yaml.Node, field string) (bool, bool) {
 	return false, false
 }
 
+// unsetVar reports whether n is a scalar whose only problem is an unset
+// or empty ${VAR} (no default written anywhere in it).
+func unsetVar(n *yaml.Node, lookup func(string) (string, bool)) bool {
+	if n.Kind != yaml.ScalarNode {
+		return false
+	}
+	e, err := expandEnv(n.Value, lookup)
+	var unset *unsetVarError
+	return errors.As(err, &unset) && !e.withDefault && !strings.Contains(n.Value, ":-")
+}
+
 // secrets reads a secret or a list of secrets. Each must be non-empty and
 // must not come from a ${VAR:-default}: a default secret is one that is
 // published in the file, which is no secret.
@@ -337,12 +357,16 @@ func (p *parser) secrets(n *yaml.Node, field string) []Secret {
 	var out []Secret
 	for _, it := range items {
 		it = deref(it)
+		if p.unsetSecretsOK && unsetVar(it, p.lookup) {
+			out = append(out, Secret{unresolved: true})
+			continue
+		}
 		e, ok := p.scalar(it, field)
 		if !ok {
 			continue
 		}
 		switch {
-		case e.defaulted:
+		case e.withDefault:
 			p.add(it, field, "a secret may not use a ${VAR:-default}: set the variable instead")
 		case strings.TrimSpace(e.value) == "":
 			p.add(it, field, "empty secret")

@@ -253,15 +253,15 @@ func TestExpandEnv(t *testing.T) {
 	lookup := envMap(map[string]string{"A": "1", "E": ""})
 	tests := []struct {
 		in, want  string
-		defaulted bool
+		withDefault bool
 		err       string
 	}{
 		{in: "plain", want: "plain"},
 		{in: "${A}", want: "1"},
 		{in: "x-${A}-y", want: "x-1-y"},
-		{in: "${B:-dflt}", want: "dflt", defaulted: true},
-		{in: "${E:-dflt}", want: "dflt", defaulted: true},
-		{in: "${A:-dflt}", want: "1"},
+		{in: "${B:-dflt}", want: "dflt", withDefault: true},
+		{in: "${E:-dflt}", want: "dflt", withDefault: true},
+		{in: "${A:-dflt}", want: "1", withDefault: true},
 		{in: "$${A}", want: "${A}"},
 		{in: "$A", want: "$A"},
 		{in: "${B}", err: "environment variable B is not set"},
@@ -278,7 +278,7 @@ func TestExpandEnv(t *testing.T) {
 		}
 		require.NoError(t, err, tc.in)
 		require.Equal(t, tc.want, got.value, tc.in)
-		require.Equal(t, tc.defaulted, got.defaulted, tc.in)
+		require.Equal(t, tc.withDefault, got.withDefault, tc.in)
 	}
 }
 
@@ -362,4 +362,46 @@ func TestLoadErrorsCollectEverything(t *testing.T) {
 func TestEmptyConfigIsInvalid(t *testing.T) {
 	_, err := Loader{}.Load("m.yaml", []byte("sources: {}\n"))
 	require.EqualError(t, err, "m.yaml:1:1: no sources defined")
+}
+
+// TestSecretDefaultRejectedEvenWhenSet: a ${VAR:-default} on a secret is
+// published in the file whatever the variable holds at load time.
+func TestSecretDefaultRejectedEvenWhenSet(t *testing.T) {
+	env := func(k string) (string, bool) { return map[string]string{"TF": "real-secret"}[k], k == "TF" }
+	for _, secret := range []string{`"${TF:-published}"`, `["${TF:-published}"]`, `"x${TF}${TF:-y}"`} {
+		y := "sources:\n  s:\n    provider: typeform\n    secret: " + secret + "\n    lead: {name: n, email: e, partner: {key: k}}\n"
+		_, err := Loader{LookupEnv: env}.Load("t.yaml", []byte(y))
+		require.ErrorContains(t, err, "t.yaml:4:", secret)
+		require.ErrorContains(t, err, "a secret may not use a ${VAR:-default}", secret)
+	}
+}
+
+// TestUnsetSecretsOK: commands that check no signature load a file whose
+// secret variables are unset; everything else is still checked.
+func TestUnsetSecretsOK(t *testing.T) {
+	y := `sources:
+  s:
+    provider: typeform
+    secret: ${TF_SECRET}
+    partnero: {api_key: '${OTHER_KEY}'}
+    lead: {name: n, email: e, partner: {key: k}}
+`
+	none := func(string) (string, bool) { return "", false }
+	_, err := Loader{LookupEnv: none}.Load("t.yaml", []byte(y))
+	require.ErrorContains(t, err, "environment variable TF_SECRET is not set")
+
+	cfg, err := Loader{LookupEnv: none, UnsetSecretsOK: true}.Load("t.yaml", []byte(y))
+	require.NoError(t, err)
+	s := cfg.Sources["s"]
+	require.Len(t, s.Secrets, 1)
+	require.True(t, s.Secrets[0].Unresolved())
+	require.False(t, s.APIKey.IsZero(), "an unresolved per-source key is configured: its leads are not dry_run")
+
+	// A default is still an error, and so is a bad value elsewhere.
+	bad := strings.Replace(y, "${TF_SECRET}", "${TF_SECRET:-x}", 1)
+	_, err = Loader{LookupEnv: none, UnsetSecretsOK: true}.Load("t.yaml", []byte(bad))
+	require.ErrorContains(t, err, "a secret may not use a ${VAR:-default}")
+	bad = strings.Replace(y, "provider: typeform", "provider: ${PROVIDER}", 1)
+	_, err = Loader{LookupEnv: none, UnsetSecretsOK: true}.Load("t.yaml", []byte(bad))
+	require.ErrorContains(t, err, "environment variable PROVIDER is not set")
 }

@@ -5,7 +5,12 @@ import "log/slog"
 // Secret holds a credential from a mapping file (a signing secret, a token,
 // an API key). Every way of printing it yields "<secret>" so that config
 // dumps, errors and logs cannot leak it; Reveal is the only way to read it.
-type Secret struct{ v string }
+type Secret struct {
+	v string
+	// unresolved marks a secret whose ${VAR} was unset where the loader
+	// allowed it (Loader.UnsetSecretsOK): configured, value unknown.
+	unresolved bool
+}
 
 // NewSecret wraps a value; used by tests and by callers building configs in code.
 func NewSecret(v string) Secret { return Secret{v: v} }
@@ -15,8 +20,13 @@ const redacted = "<secret>"
 // Reveal returns the secret value, for the code that verifies or authenticates with it.
 func (s Secret) Reveal() string { return s.v }
 
-// IsZero reports whether no secret is set.
-func (s Secret) IsZero() bool { return s.v == "" }
+// IsZero reports whether no secret is configured. An unresolved secret
+// is configured (its variable is only unset where it is not needed).
+func (s Secret) IsZero() bool { return s.v == "" && !s.unresolved }
+
+// Unresolved reports whether the secret's ${VAR} was unset when loaded
+// with Loader.UnsetSecretsOK: it is configured, but its value is unknown.
+func (s Secret) Unresolved() bool { return s.unresolved }
 
 // String implements fmt.Stringer.
 func (s Secret) String() string { return redacted }
