@@ -252,9 +252,9 @@ func TestCheckPath(t *testing.T) {
 func TestExpandEnv(t *testing.T) {
 	lookup := envMap(map[string]string{"A": "1", "E": ""})
 	tests := []struct {
-		in, want  string
+		in, want    string
 		withDefault bool
-		err       string
+		err         string
 	}{
 		{in: "plain", want: "plain"},
 		{in: "${A}", want: "1"},
