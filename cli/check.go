@@ -14,8 +14,6 @@ const defaultMappings = "mappings.yaml"
 
 func runCheck(ctx context.Context, args []string, o IO) int {
 	fs := newFlagSet("check", "check [--mappings PATH] [--online]", o)
-	var path string
-	fs.stringVar(&path, "mappings", "LEADBRIDGE_MAPPINGS", defaultMappings, "mapping file, or directory of *.yaml files")
 	online := fs.Bool("online", false, "also check each source's cfields against its Partnero program's lead form (needs PARTNERO_API_KEY or partnero.api_key)")
 	pos, code, ok := fs.parseArgs(args)
 	if !ok {
@@ -24,26 +22,46 @@ func runCheck(ctx context.Context, args []string, o IO) int {
 	if len(pos) > 0 {
 		return usageError(fs, "unexpected argument %q (use --mappings PATH)", pos[0])
 	}
-	cfg, ok := loadMappings(path, o)
+	cfg, ok := loadMappings(fs.mappings, o)
 	if !ok {
 		return exitFailed
 	}
 	names := sourceNames(cfg)
-	fmt.Fprintf(o.Out, "%s: OK, %d source%s (%s)\n", path, len(names), plural(len(names)), strings.Join(names, ", "))
 	for _, n := range names {
 		if cfg.Sources[n].Insecure {
 			fmt.Fprintf(o.Err, "warning: source %q accepts unauthenticated requests (insecure: true)\n", n)
 		}
 	}
+	summary := ""
 	if *online {
-		return checkOnline(ctx, cfg, o)
+		// OK is said only when everything checked is: never before the
+		// online errors and an exit 1.
+		var code int
+		if summary, code = checkOnline(ctx, cfg, o); code != exitOK {
+			return code
+		}
+	}
+	fmt.Fprintf(o.Out, "%s: OK, %d source%s (%s)\n", fs.mappings, len(names), plural(len(names)), strings.Join(names, ", "))
+	if summary != "" {
+		fmt.Fprintln(o.Out, summary)
 	}
 	return exitOK
 }
 
 // loadMappings loads path and prints every problem as file:line:col.
 func loadMappings(path string, o IO) (*mappings.Config, bool) {
-	cfg, err := mappings.Loader{LookupEnv: o.lookupEnv()}.LoadPath(path)
+	return loadWith(mappings.Loader{LookupEnv: o.lookupEnv()}, path, o)
+}
+
+// loadMappingsUnverified loads path for a command that checks no signature
+// and sends nothing (try, replay, events, init): the sources' secret
+// variables may be unset (product.md §2).
+func loadMappingsUnverified(path string, o IO) (*mappings.Config, bool) {
+	return loadWith(mappings.Loader{LookupEnv: o.lookupEnv(), UnsetSecretsOK: true}, path, o)
+}
+
+func loadWith(l mappings.Loader, path string, o IO) (*mappings.Config, bool) {
+	cfg, err := l.LoadPath(path)
 	if err != nil {
 		var lerr *mappings.LoadError
 		if errors.As(err, &lerr) {

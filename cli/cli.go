@@ -68,7 +68,9 @@ Commands:
   healthcheck  exit 0 when the local server answers /healthz
   version      print version, commit and Go version
 
-Run "leadbridge <command> -h" for a command's flags.
+Every command accepts --mappings PATH and --db DB (or LEADBRIDGE_MAPPINGS and
+LEADBRIDGE_DB). Run "leadbridge <command> -h" for a command's flags and
+environment.
 `
 )
 
@@ -93,14 +95,16 @@ func commands() map[string]command {
 
 // Run dispatches args (without the program name) and returns the exit code.
 func Run(ctx context.Context, args []string, o IO) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "help", "-h", "--help", "-help":
+			fmt.Fprint(o.Out, usageHeader)
+			return exitOK
+		}
+	}
 	name := "serve"
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		name, args = args[0], args[1:]
-	}
-	switch name {
-	case "help", "-h", "--help":
-		fmt.Fprint(o.Out, usageHeader)
-		return exitOK
 	}
 	cmd, ok := commands()[name]
 	if !ok {

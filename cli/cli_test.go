@@ -86,7 +86,7 @@ func TestUsage(t *testing.T) {
 	require.Contains(t, r.out, "Commands:")
 	r = run(t, nil, "", "check", "-h")
 	require.Equal(t, 0, r.code)
-	require.Contains(t, r.err, "--mappings [$LEADBRIDGE_MAPPINGS]")
+	require.Contains(t, r.out, "--mappings [$LEADBRIDGE_MAPPINGS]")
 	r = run(t, nil, "", "version")
 	require.Equal(t, 0, r.code)
 	require.Contains(t, r.out, "leadbridge dev (commit unknown, go1.")

@@ -19,8 +19,6 @@ const eventsUsage = "events [--status S] [--source X] [--limit N] [--json] [--db
 // runEvents lists stored events newest first, or shows one in detail.
 func runEvents(ctx context.Context, args []string, o IO) int {
 	fs := newFlagSet("events", eventsUsage, o)
-	var sf storeFlags
-	sf.register(fs)
 	var status, source, limit string
 	var asJSON bool
 	fs.stringVar(&status, "status", "", "", "only events with this status (queued, retrying, delivered, dead, dry_run, failed, ignored)")
@@ -45,7 +43,7 @@ func runEvents(ctx context.Context, args []string, o IO) int {
 	if err != nil || n <= 0 {
 		return usageError(fs, "--limit must be a positive number, got %q", limit)
 	}
-	st, ok := openStore(ctx, o, sf.db)
+	st, ok := openStore(ctx, o, fs.db)
 	if !ok {
 		return exitFailed
 	}

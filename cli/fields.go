@@ -48,8 +48,7 @@ func formError(err error, keyFrom string) string {
 // cfields block to paste into a mapping file.
 func runFields(ctx context.Context, args []string, o IO) int {
 	fs := newFlagSet("fields", fieldsUsage, o)
-	var path, source string
-	fs.stringVar(&path, "mappings", "LEADBRIDGE_MAPPINGS", defaultMappings, "mapping file, or directory of *.yaml files (with --source)")
+	var source string
 	fs.stringVar(&source, "source", "", "", "use the Partnero key this source delivers with: its partnero.api_key, else PARTNERO_API_KEY")
 	pos, code, ok := fs.parseArgs(args)
 	if !ok {
@@ -60,13 +59,13 @@ func runFields(ctx context.Context, args []string, o IO) int {
 	}
 	key, keyFrom := strings.TrimSpace(o.getenv("PARTNERO_API_KEY")), "PARTNERO_API_KEY"
 	if source != "" {
-		cfg, ok := loadMappings(path, o)
+		cfg, ok := loadMappings(fs.mappings, o)
 		if !ok {
 			return exitFailed
 		}
 		src, ok := cfg.Sources[source]
 		if !ok {
-			return usageError(fs, "no source %q in %s (sources: %s)", source, path, strings.Join(sourceNames(cfg), ", "))
+			return usageError(fs, "no source %q in %s (sources: %s)", source, fs.mappings, strings.Join(sourceNames(cfg), ", "))
 		}
 		if !src.APIKey.IsZero() {
 			key, keyFrom = src.APIKey.Reveal(), fmt.Sprintf("partnero.api_key of source %q", source)

@@ -15,8 +15,6 @@ import (
 // dry_run ones too. serve prunes daily without --include-failed.
 func runPrune(ctx context.Context, args []string, o IO) int {
 	fs := newFlagSet("prune", "prune [--older-than D] [--include-failed] [--db DB]", o)
-	var sf storeFlags
-	sf.register(fs)
 	var olderThan, retention string
 	var includeFailed bool
 	fs.stringVar(&retention, "retention", "LEADBRIDGE_RETENTION", "720h", "the default for --older-than")
@@ -36,7 +34,7 @@ func runPrune(ctx context.Context, args []string, o IO) int {
 	if err != nil || d < 0 {
 		return usageError(fs, "--older-than: expected a Go duration such as 720h, got %q", olderThan)
 	}
-	st, ok := openStore(ctx, o, sf.db)
+	st, ok := openStore(ctx, o, fs.db)
 	if !ok {
 		return exitFailed
 	}
@@ -58,8 +56,6 @@ func runPrune(ctx context.Context, args []string, o IO) int {
 // runs.
 func runBackup(ctx context.Context, args []string, o IO) int {
 	fs := newFlagSet("backup", "backup FILE [--db DB]", o)
-	var sf storeFlags
-	sf.register(fs)
 	pos, code, ok := fs.parseArgs(args)
 	if !ok {
 		return code
@@ -71,7 +67,7 @@ func runBackup(ctx context.Context, args []string, o IO) int {
 		fmt.Fprintf(o.Err, "leadbridge backup: %s exists; choose a new file (e.g. with the date in its name)\n", pos[0])
 		return exitFailed
 	}
-	st, ok := openStore(ctx, o, sf.db)
+	st, ok := openStore(ctx, o, fs.db)
 	if !ok {
 		return exitFailed
 	}
@@ -89,6 +85,6 @@ func runBackup(ctx context.Context, args []string, o IO) int {
 		fmt.Fprintf(o.Err, "leadbridge backup: %v\n", err)
 		return exitFailed
 	}
-	fmt.Fprintf(o.Out, "backed up %s to %s (%d bytes)\n", redactDSN(sf.db), pos[0], info.Size())
+	fmt.Fprintf(o.Out, "backed up %s to %s (%d bytes)\n", redactDSN(fs.db), pos[0], info.Size())
 	return exitOK
 }

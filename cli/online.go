@@ -64,12 +64,12 @@ func (f *formFetcher) get(ctx context.Context, key string) (partnero.LeadForm, e
 // checkOnline checks every source's cfields against the lead form of the
 // program it delivers to (its partnero.api_key, else PARTNERO_API_KEY). It
 // prints the findings sorted by position and returns the exit code.
-func checkOnline(ctx context.Context, cfg *mappings.Config, o IO) int {
+func checkOnline(ctx context.Context, cfg *mappings.Config, o IO) (summary string, code int) {
 	defaultKey := strings.TrimSpace(o.getenv("PARTNERO_API_KEY"))
 	names := sourceNames(cfg)
 	if defaultKey == "" && !slices.ContainsFunc(names, func(n string) bool { return !cfg.Sources[n].APIKey.IsZero() }) {
 		fmt.Fprintln(o.Err, "leadbridge check: --online needs PARTNERO_API_KEY (or partnero.api_key on a source) to fetch the lead form")
-		return exitUsage
+		return "", exitUsage
 	}
 	fetch := &formFetcher{client: newPartnero(o), forms: map[string]fetchedForm{}}
 	var all []finding
@@ -108,15 +108,14 @@ func checkOnline(ctx context.Context, cfg *mappings.Config, o IO) int {
 		fmt.Fprintln(o.Err, f.String())
 		count[f.severity]++
 	}
-	summary := fmt.Sprintf("online: %d of %d source%s checked against %d lead form%s: %d error%s, %d warning%s, %d note%s",
+	summary = fmt.Sprintf("online: %d of %d source%s checked against %d lead form%s: %d error%s, %d warning%s, %d note%s",
 		checked, len(names), plural(len(names)), len(fetch.forms), plural(len(fetch.forms)),
 		count[sevError], plural(count[sevError]), count[sevWarning], plural(count[sevWarning]), count[sevNote], plural(count[sevNote]))
 	if count[sevError] > 0 {
 		fmt.Fprintln(o.Err, summary)
-		return exitFailed
+		return "", exitFailed
 	}
-	fmt.Fprintln(o.Out, summary)
-	return exitOK
+	return summary, exitOK
 }
 
 func (f finding) with(severity, field, msg string) finding {

@@ -8,16 +8,6 @@ import (
 	"github.com/leadbridge/leadbridge/store"
 )
 
-// storeFlags are the flags of the commands that open the store while the
-// server may run (events, replay, prune, backup).
-type storeFlags struct {
-	db string
-}
-
-func (f *storeFlags) register(fs *flagSet) {
-	fs.stringVar(&f.db, "db", "LEADBRIDGE_DB", "leadbridge.db", "SQLite file, or a postgres:// URL (the same as serve's)")
-}
-
 // openStore opens the store quietly: these commands print their own output.
 func openStore(ctx context.Context, o IO, dsn string) (*store.Store, bool) {
 	log, _ := newLogger(o, "error")

@@ -52,10 +52,22 @@ func (b *opsBundle) ingest(t *testing.T, key, status string, payload string) int
 }
 
 func reasonFor(status string) string {
-	if status == store.StatusFailed {
+	switch status {
+	case store.StatusFailed:
 		return `[{"field":"email","message":"no value: path \"mail\" yielded nothing"}]`
+	case store.StatusIgnored:
+		return "no partner"
 	}
 	return ""
+}
+
+// TestEventsListShowsIgnoredReason: an ignored event says why in the list.
+func TestEventsListShowsIgnoredReason(t *testing.T) {
+	b := opsSetup(t)
+	id := b.ingest(t, "k:i", store.StatusIgnored, `{}`)
+	r := run(t, nil, "", "events", "--db", b.db)
+	require.Equal(t, 0, r.code, r.err)
+	require.Regexp(t, fmt.Sprintf(`(?m)^%d\s+\S+ \S+\s+form\s+ignored\s+1\s+0\s+no partner$`, id), r.out)
 }
 
 func TestEventsCommand(t *testing.T) {
@@ -193,4 +205,28 @@ func TestBackupUnderLoad(t *testing.T) {
 	r = run(t, nil, "", "backup", "--db", b.db, backup)
 	require.Equal(t, 1, r.code, "an existing file is not overwritten")
 	require.Equal(t, 2, run(t, nil, "", "backup", "--db", b.db).code)
+}
+
+// TestCommandsRunWithoutSecrets: try and replay check no signature, so
+// they run with the sources' secret variables unset (check still says).
+func TestCommandsRunWithoutSecrets(t *testing.T) {
+	b := opsSetup(t)
+	y := strings.Replace(fmt.Sprintf(opsMappings, "email"), "token: t", "token: ${FORM_TOKEN}", 1)
+	require.NoError(t, os.WriteFile(b.mappings, []byte(y), 0o600))
+	payload := filepath.Join(b.dir, "p.json")
+	require.NoError(t, os.WriteFile(payload, []byte(`{"id":"3","name":"C","email":"c@x.io","ref":"r"}`), 0o600))
+	env := map[string]string{"LEADBRIDGE_MAPPINGS": b.mappings, "LEADBRIDGE_DB": b.db}
+
+	r := run(t, env, "", "try", "--source", "form", payload)
+	require.Equal(t, 0, r.code, r.err)
+	require.Contains(t, r.out, `"email": "c@x.io"`)
+
+	id := b.ingest(t, "k:3", store.StatusFailed, `{"id":"3","name":"C","email":"c@x.io","ref":"r"}`)
+	r = run(t, env, "", "replay", fmt.Sprint(id))
+	require.Equal(t, 0, r.code, r.out+r.err)
+	require.Contains(t, r.out, "replayed 1 event")
+
+	r = run(t, env, "", "check")
+	require.Equal(t, 1, r.code)
+	require.Contains(t, r.err, "environment variable FORM_TOKEN is not set")
 }

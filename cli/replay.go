@@ -18,11 +18,8 @@ const replayUsage = "replay ID... | replay --status failed|dead|dry_run [--sourc
 // second or two.
 func runReplay(ctx context.Context, args []string, o IO) int {
 	fs := newFlagSet("replay", replayUsage, o)
-	var sf storeFlags
-	sf.register(fs)
-	var path, status, source string
+	var status, source string
 	var force bool
-	fs.stringVar(&path, "mappings", "LEADBRIDGE_MAPPINGS", defaultMappings, "mapping file, or directory of *.yaml files (the current, fixed ones)")
 	fs.stringVar(&status, "status", "", "", "replay every event with this status: failed, dead or dry_run")
 	fs.stringVar(&source, "source", "", "", "with --status: only events of this source")
 	fs.BoolVar(&force, "force", false, "also re-send leads that were delivered")
@@ -48,11 +45,11 @@ func runReplay(ctx context.Context, args []string, o IO) int {
 	case source != "" && status == "":
 		return usageError(fs, "--source goes with --status")
 	}
-	cfg, ok := loadMappings(path, o)
+	cfg, ok := loadMappingsUnverified(fs.mappings, o)
 	if !ok {
 		return exitFailed
 	}
-	st, ok := openStore(ctx, o, sf.db)
+	st, ok := openStore(ctx, o, fs.db)
 	if !ok {
 		return exitFailed
 	}

@@ -20,18 +20,18 @@ import (
 // serveFlags are the flags shared by serve and the commands that open the
 // same store or talk to the same server (events, replay, prune, healthcheck).
 type serveFlags struct {
-	mappings, addr, adminAddr, db, logLevel string
-	dbPool                                  string
+	fs                            *flagSet // --mappings and --db are its common flags
+	addr, adminAddr, logLevel     string
+	dbPool                        string
 	workers, rate, maxBody                  string
 	retryMin, retryMax, maxAge, retention   string
 	rescueAfter                             string
 }
 
 func (f *serveFlags) register(fs *flagSet) {
-	fs.stringVar(&f.mappings, "mappings", "LEADBRIDGE_MAPPINGS", defaultMappings, "mapping file, or directory of *.yaml files")
+	f.fs = fs
 	fs.stringVar(&f.addr, "addr", "LEADBRIDGE_ADDR", ":8080", "public listener: /hooks/*, /healthz")
 	fs.stringVarEmptyOK(&f.adminAddr, "admin-addr", "LEADBRIDGE_ADMIN_ADDR", "127.0.0.1:9090", "private listener: /metrics, /readyz, /healthz, /admin/*; empty = off")
-	fs.stringVar(&f.db, "db", "LEADBRIDGE_DB", "leadbridge.db", "SQLite file, or a postgres:// URL")
 	fs.stringVar(&f.dbPool, "db-pool", "LEADBRIDGE_DB_POOL", "10", "PostgreSQL connections per instance (SQLite always uses one)")
 	fs.stringVar(&f.workers, "workers", "LEADBRIDGE_WORKERS", "4", "concurrent deliveries")
 	fs.stringVar(&f.rate, "rate", "LEADBRIDGE_RATE", "5", "outbound requests per second to Partnero (per instance)")
@@ -42,6 +42,9 @@ func (f *serveFlags) register(fs *flagSet) {
 	fs.stringVar(&f.retention, "retention", "LEADBRIDGE_RETENTION", "720h", "delivered and ignored events are deleted after this; also the dedupe window")
 	fs.stringVar(&f.rescueAfter, "rescue-after", "LEADBRIDGE_RESCUE_AFTER", "2m", "a delivery in flight on an instance that died is retried after this (at least 10s; one attempt is cut off at half of it, at most 1m)")
 	fs.stringVar(&f.logLevel, "log-level", "LEADBRIDGE_LOG_LEVEL", "info", "debug, info, warn or error (payload contents only at debug)")
+	fs.env("PARTNERO_API_KEY", "", "the Partnero program's API key (Program > Integration > API); unset = dry-run: leads are stored with the request that would be sent")
+	fs.env("PARTNERO_BASE_URL", "https://api.partnero.com/v1", "the Partnero API base URL (e.g. a test double)")
+	fs.env("LEADBRIDGE_ADMIN_TOKEN", "", "enables /admin/* on the admin listener (Authorization: Bearer <token>); unset = off")
 }
 
 // storeConfig turns the flags into a store.Config, naming the flag at fault.
@@ -50,7 +53,7 @@ func (f *serveFlags) storeConfig() (store.Config, error) {
 	if err != nil {
 		return store.Config{}, err
 	}
-	return store.Config{DSN: f.db, PoolSize: n}, nil
+	return store.Config{DSN: f.fs.db, PoolSize: n}, nil
 }
 
 // config turns the flags into a bridge.Config, naming the flag at fault.
@@ -163,7 +166,7 @@ func runServe(ctx context.Context, args []string, o IO) int {
 	if err != nil {
 		return usageError(fs, "%v", err)
 	}
-	m, ok := loadMappings(f.mappings, o)
+	m, ok := loadMappings(fs.mappings, o)
 	if !ok {
 		return exitFailed
 	}
@@ -175,13 +178,13 @@ func runServe(ctx context.Context, args []string, o IO) int {
 	scfg.Logger = log
 	st, err := store.Open(ctx, scfg)
 	if err != nil {
-		log.Error("open store", "db", redactDSN(f.db), "err", err)
+		log.Error("open store", "db", redactDSN(fs.db), "err", err)
 		return exitFailed
 	}
 	defer st.Close(context.Background())
 	loader := mappings.Loader{LookupEnv: o.lookupEnv()}
 	srv, err := bridge.New(cfg, bridge.Deps{Store: st, Mappings: m, Logger: log,
-		Load: func() (*mappings.Config, error) { return loader.LoadPath(f.mappings) }, WatchPath: f.mappings})
+		Load: func() (*mappings.Config, error) { return loader.LoadPath(fs.mappings) }, WatchPath: fs.mappings})
 	if err != nil {
 		log.Error("start", "err", err)
 		return exitFailed
@@ -195,7 +198,7 @@ func runServe(ctx context.Context, args []string, o IO) int {
 			_, _ = srv.Reload() // failures are logged, the old mappings stay
 		}
 	}()
-	log.Info("leadbridge starting", "version", version, "store", st.Kind(), "db", redactDSN(f.db), "mappings", f.mappings)
+	log.Info("leadbridge starting", "version", version, "store", st.Kind(), "db", redactDSN(fs.db), "mappings", fs.mappings)
 	if err := srv.Run(ctx); err != nil {
 		log.Error("serve", "err", err)
 		return exitFailed

@@ -19,8 +19,7 @@ const tryUsage = "try --source NAME [--mappings PATH] [--content-type TYPE] PAYL
 // prints the Partnero request body(ies) it would send. It sends nothing.
 func runTry(_ context.Context, args []string, o IO) int {
 	fs := newFlagSet("try", tryUsage, o)
-	var path, source, contentType string
-	fs.stringVar(&path, "mappings", "LEADBRIDGE_MAPPINGS", defaultMappings, "mapping file, or directory of *.yaml files")
+	var source, contentType string
 	fs.stringVar(&source, "source", "", "", "the source to try (its name under sources:)")
 	fs.stringVar(&contentType, "content-type", "", "", "the payload's Content-Type (default: detect JSON or form-urlencoded)")
 	pos, code, ok := fs.parseArgs(args)
@@ -38,13 +37,13 @@ func runTry(_ context.Context, args []string, o IO) int {
 		fmt.Fprintf(o.Err, "leadbridge try: %v\n", err)
 		return exitUsage
 	}
-	cfg, ok := loadMappings(path, o)
+	cfg, ok := loadMappingsUnverified(fs.mappings, o)
 	if !ok {
 		return exitFailed
 	}
 	src, ok := cfg.Sources[source]
 	if !ok {
-		fmt.Fprintf(o.Err, "leadbridge try: no source %q in %s (sources: %s)\n", source, path, strings.Join(sourceNames(cfg), ", "))
+		fmt.Fprintf(o.Err, "leadbridge try: no source %q in %s (sources: %s)\n", source, fs.mappings, strings.Join(sourceNames(cfg), ", "))
 		return exitUsage
 	}
 	doc, err := decodePayload(src.Provider, contentType, raw)

@@ -55,7 +55,15 @@ func stamp(v, c string, info *debug.BuildInfo) (string, string) {
 // Version returns the stamped version, for User-Agent headers.
 func Version() string { return version }
 
-func runVersion(_ context.Context, _ []string, o IO) int {
+func runVersion(_ context.Context, args []string, o IO) int {
+	fs := newFlagSet("version", "version", o)
+	pos, code, ok := fs.parseArgs(args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		return usageError(fs, "unexpected argument %q", pos[0])
+	}
 	fmt.Fprintf(o.Out, "leadbridge %s (commit %s, %s)\n", version, commit, runtime.Version())
 	return exitOK
 }

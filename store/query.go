@@ -127,7 +127,7 @@ func (s *Store) ListEvents(ctx context.Context, f Filter) ([]EventSummary, error
 	args = append(args, f.Limit)
 	q := `SELECT e.id, e.source, e.status, e.received_at,
 		(SELECT COUNT(*) FROM lb_leads l WHERE l.event_id = e.id),
-		(SELECT COALESCE(MAX(CASE WHEN l.status = 'failed' THEN l.reason ELSE l.last_error END), '') FROM lb_leads l WHERE l.event_id = e.id AND (l.last_error <> '' OR l.status = 'failed'))
+		(SELECT COALESCE(MAX(CASE WHEN l.status IN ('failed', 'ignored') THEN l.reason ELSE l.last_error END), '') FROM lb_leads l WHERE l.event_id = e.id AND (l.last_error <> '' OR l.status IN ('failed', 'ignored')))
 		FROM lb_events e WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(" ORDER BY e.id DESC LIMIT $%d", len(args))
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -205,7 +205,7 @@ func (s *Store) GetEvent(ctx context.Context, id int64) (*Event, error) {
 	for _, l := range e.LeadList {
 		e.Attempts = append(e.Attempts, l.History...)
 		switch {
-		case l.Status == StatusFailed:
+		case l.Status == StatusFailed || l.Status == StatusIgnored:
 			e.LastError = l.Reason
 		case l.LastError != "":
 			e.LastError = l.LastError
