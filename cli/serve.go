@@ -20,12 +20,12 @@ import (
 // serveFlags are the flags shared by serve and the commands that open the
 // same store or talk to the same server (events, replay, prune, healthcheck).
 type serveFlags struct {
-	fs                            *flagSet // --mappings and --db are its common flags
-	addr, adminAddr, logLevel     string
-	dbPool                        string
-	workers, rate, maxBody                  string
-	retryMin, retryMax, maxAge, retention   string
-	rescueAfter                             string
+	fs                                    *flagSet // --mappings and --db are its common flags
+	addr, adminAddr, logLevel             string
+	dbPool                                string
+	workers, rate, maxBody                string
+	retryMin, retryMax, maxAge, retention string
+	rescueAfter                           string
 }
 
 func (f *serveFlags) register(fs *flagSet) {
