@@ -29,7 +29,7 @@ func (s *Server) adminAuth(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusNotFound, answer{Status: "error", Error: "not found"})
 		return
 	}
-	got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	got, ok := BearerToken(c.GetHeader("Authorization"))
 	want := sha256.Sum256([]byte(s.cfg.AdminToken.Reveal()))
 	have := sha256.Sum256([]byte(strings.TrimSpace(got)))
 	if !ok || subtle.ConstantTimeCompare(want[:], have[:]) != 1 {
@@ -38,6 +38,17 @@ func (s *Server) adminAuth(c *gin.Context) {
 		return
 	}
 	c.Next()
+}
+
+// BearerToken returns the token of an "Authorization: Bearer <token>"
+// header. The scheme name is case-insensitive (RFC 9110 §11.1): "bearer"
+// and "BEARER" work too.
+func BearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
 }
 
 func (s *Server) adminRoutes(r *gin.Engine) {

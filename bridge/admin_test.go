@@ -42,6 +42,15 @@ func TestAdminAuth(t *testing.T) {
 	req := httptest.NewRequest(http.MethodGet, "/admin/events", nil)
 	req.Header.Set("Authorization", adminToken) // no "Bearer "
 	require.Equal(t, 401, on.do(t, on.srv.AdminHandler(), req).Code)
+	// The scheme name is case-insensitive (RFC 9110).
+	for _, scheme := range []string{"bearer", "BEARER", "Bearer"} {
+		req := httptest.NewRequest(http.MethodGet, "/admin/events", nil)
+		req.Header.Set("Authorization", scheme+" "+adminToken)
+		require.Equal(t, 200, on.do(t, on.srv.AdminHandler(), req).Code, scheme)
+	}
+	req = httptest.NewRequest(http.MethodGet, "/admin/events", nil)
+	req.Header.Set("Authorization", "Basic "+adminToken)
+	require.Equal(t, 401, on.do(t, on.srv.AdminHandler(), req).Code)
 }
 
 func TestAdminEndpoints(t *testing.T) {
@@ -79,7 +88,10 @@ func TestAdminEndpoints(t *testing.T) {
 	r = b.admin(t, http.MethodPost, "/admin/events/"+jsonID(failed.Body["id"])+"/replay", adminToken)
 	require.Equal(t, 200, r.Code, r.Raw)
 	rep := r.Body["replay"].(map[string]any)
-	require.Equal(t, float64(1), rep["Failed"])
+	require.Equal(t, float64(1), rep["failed"])
+	for _, k := range []string{"events", "queued", "dry_run", "failed", "ignored", "delivered", "duplicate", "problems"} {
+		require.Contains(t, rep, k, "one key style: snake_case")
+	}
 	require.Contains(t, rep["problems"].([]any)[0], `email: no value: path "email" yielded nothing`)
 
 	// Fix the mapping (mail instead of email) and reload through the API.
@@ -89,7 +101,7 @@ func TestAdminEndpoints(t *testing.T) {
 	require.Equal(t, true, r.Body["changed"])
 	r = b.admin(t, http.MethodPost, "/admin/replay?status=failed&source=form", adminToken)
 	require.Equal(t, 200, r.Code, r.Raw)
-	require.Equal(t, float64(1), r.Body["replay"].(map[string]any)["Queued"])
+	require.Equal(t, float64(1), r.Body["replay"].(map[string]any)["queued"])
 	require.Equal(t, store.StatusQueued, b.event(t, failed.Body["id"]).Status)
 	require.Equal(t, 400, b.admin(t, http.MethodPost, "/admin/replay?status=bogus", adminToken).Code)
 

@@ -9,12 +9,12 @@ import (
 
 // RequeueResult counts what a replay did to one event's leads.
 type RequeueResult struct {
-	Queued    int // queued for delivery with a fresh retry budget
-	DryRun    int // recorded again as dry_run (no API key)
-	Failed    int // still failing the mapping
-	Ignored   int // now ignored by the mapping
-	Delivered int // already delivered, left alone (without force)
-	Duplicate int // a new candidate whose key another event holds
+	Queued    int `json:"queued"`    // queued for delivery with a fresh retry budget
+	DryRun    int `json:"dry_run"`   // recorded again as dry_run (no API key)
+	Failed    int `json:"failed"`    // still failing the mapping
+	Ignored   int `json:"ignored"`   // now ignored by the mapping
+	Delivered int `json:"delivered"` // already delivered, left alone (without force)
+	Duplicate int `json:"duplicate"` // a new candidate whose key another event holds
 }
 
 // Requeue applies a fresh mapping of an event: each candidate replaces the
