@@ -10,6 +10,17 @@ import (
 	"strings"
 )
 
+// MaxFormFields bounds the fields (multipart: parts) of a form body: the
+// same bound as Go's own multipart form reader (GODEBUG multipartmaxparts)
+// and PHP's max_input_vars, under which WordPress form plugins already
+// live. Real forms have tens of fields; a megabyte of one-letter fields
+// would otherwise cost some 30 bytes of bookkeeping per body byte (map
+// entries, part headers) while it is decoded.
+const MaxFormFields = 1000
+
+// errTooManyFields is the answer to a form body over MaxFormFields.
+var errTooManyFields = fmt.Errorf("decode form: more than %d fields: %w", MaxFormFields, ErrMalformedBody)
+
 // formFields collects decoded form fields in the order they first appear,
 // so the JSON document reads like the form did.
 type formFields struct {
@@ -74,6 +85,9 @@ func decodeURLEncoded(body []byte) ([]byte, error) {
 			continue
 		}
 		n++
+		if n > MaxFormFields {
+			return nil, errTooManyFields
+		}
 		rawKey, rawValue, _ := strings.Cut(seg, "=")
 		k, err := url.QueryUnescape(rawKey)
 		if err != nil {
@@ -86,7 +100,7 @@ func decodeURLEncoded(body []byte) ([]byte, error) {
 		}
 		f.add(k, v)
 	}
-	return f.appendJSON(make([]byte, 0, len(body)+16)), nil
+	return f.appendJSON(make([]byte, 0, jsonCap(len(body)))), nil
 }
 
 // decodeMultipart turns a multipart/form-data body into a JSON object of its
@@ -113,6 +127,9 @@ func decodeMultipart(body []byte, boundary string) ([]byte, error) {
 			// The reader's message may quote a header line: not repeated.
 			return nil, fmt.Errorf("decode multipart: part %d: bad boundary or headers: %w", n, ErrMalformedBody)
 		}
+		if n > MaxFormFields {
+			return nil, errTooManyFields
+		}
 		name, isFile := formPartName(p.Header.Get("Content-Disposition"))
 		if name == "" || isFile {
 			continue
@@ -123,8 +140,13 @@ func decodeMultipart(body []byte, boundary string) ([]byte, error) {
 		}
 		f.add(name, value.String())
 	}
-	return f.appendJSON(make([]byte, 0, len(body)/2+16)), nil
+	return f.appendJSON(make([]byte, 0, jsonCap(len(body)))), nil
 }
+
+// jsonCap sizes the JSON document of a form body of n bytes: about the
+// body, plus quotes, separators and some escaping, so that it is
+// allocated once (growing it by doubling would allocate three times).
+func jsonCap(n int) int { return n + n/8 + 64 }
 
 // formPartName returns the field name of a form-data part and whether the
 // part is a file. It parses the header itself because Part.FileName cannot
