@@ -18,7 +18,15 @@ type Config struct {
 	Addr      string // public listener: /hooks/*, /healthz
 	AdminAddr string // private listener: /healthz, /readyz, /metrics, /admin/*; "" disables it
 
-	MaxBody   int64         // largest accepted body in bytes
+	MaxBody int64 // largest accepted body in bytes
+	// BodyBudget bounds the webhook bodies read, decoded and stored at
+	// once, in bytes (each counts its declared length, or MaxBody); a
+	// webhook waits up to BodyWait for room, then gets 503. 0 means
+	// max(8 MiB, 2×MaxBody); it is raised to MaxBody at least.
+	BodyBudget int64
+	// BodyWait is how long a webhook waits for room in BodyBudget; 0
+	// means 10s.
+	BodyWait  time.Duration
 	Retention time.Duration // delivered and ignored events are deleted after this; also the dedupe window
 
 	// APIKey is the default Partnero API key; empty means dry-run.
@@ -46,6 +54,13 @@ type Config struct {
 func (c *Config) defaults() {
 	if c.MaxBody <= 0 {
 		c.MaxBody = 1 << 20
+	}
+	if c.BodyBudget <= 0 {
+		c.BodyBudget = max(8<<20, 2*c.MaxBody)
+	}
+	c.BodyBudget = max(c.BodyBudget, c.MaxBody)
+	if c.BodyWait <= 0 {
+		c.BodyWait = 10 * time.Second
 	}
 	if c.Retention <= 0 {
 		c.Retention = 720 * time.Hour

@@ -88,14 +88,15 @@ func (c *clock) Set(t time.Time) {
 }
 
 type bundle struct {
-	mapDir string // the mapping directory, with reloading (withReload)
-	srv    *Server
-	store  *store.Store
-	fake   *partnerotest.Server
-	clock  *clock
-	dbPath string
-	cfg    Config
-	logs   *syncBuffer
+	mapDir   string // the mapping directory, with reloading (withReload)
+	logLevel slog.Level
+	srv      *Server
+	store    *store.Store
+	fake     *partnerotest.Server
+	clock    *clock
+	dbPath   string
+	cfg      Config
+	logs     *syncBuffer
 }
 
 type syncBuffer struct {
@@ -113,6 +114,26 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 type option func(*bundle)
 
 func withConfig(f func(*Config)) option { return func(b *bundle) { f(&b.cfg) } }
+
+// withLogLevel sets the level of the server's log (debug by default).
+func withLogLevel(l slog.Level) option { return func(b *bundle) { b.logLevel = l } }
+
+// logLines returns the server's JSON log lines with the given message.
+func (b *bundle) logLines(t *testing.T, msg string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, line := range bytes.Split([]byte(b.logs.String()), []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(line, &m), string(line))
+		if m["msg"] == msg {
+			out = append(out, m)
+		}
+	}
+	return out
+}
 
 // withReload serves the mappings from a file in a directory of their own,
 // with Deps.Load reading that directory.
@@ -132,6 +153,9 @@ func setup(t *testing.T, opts ...option) *bundle {
 		clock:  &clock{},
 		dbPath: filepath.Join(t.TempDir(), "lb.db"),
 		logs:   &syncBuffer{},
+		// Debug by default: tests see everything; withLogLevel(info)
+		// checks what an operator's log holds.
+		logLevel: slog.LevelDebug,
 	}
 	t.Cleanup(b.fake.Close)
 	b.cfg = Config{
@@ -158,7 +182,7 @@ func (b *bundle) open(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close(context.Background()) })
 	b.store = st
-	log := slog.New(slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log := slog.New(slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: b.logLevel}))
 	client := partnero.New(partnero.Config{BaseURL: b.cfg.BaseURL, Timeout: 5 * time.Second}, nil)
 	b.srv, err = New(b.cfg, Deps{Store: st, Mappings: m, Logger: log, Partnero: client, Now: b.now, Load: load, WatchPath: b.mapDir, WatchDebounce: 50 * time.Millisecond})
 	require.NoError(t, err)

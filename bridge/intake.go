@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -28,6 +29,7 @@ type answer struct {
 	code       int           // HTTP status
 	outcome    string        // metric label
 	retryAfter time.Duration // for 429
+	rule       string        // why ignored, without payload values (for the log)
 }
 
 type problem struct {
@@ -55,10 +57,18 @@ func (s *Server) intake(c *gin.Context, name string) *answer {
 	src, ok := rt.sources[name]
 	if !ok {
 		if s.recentlyRemoved(name) {
-			return reject(http.StatusServiceUnavailable, "removed_source", "source "+strconv.Quote(name)+" was removed by a mapping reload; retry later")
+			return reject(http.StatusServiceUnavailable, "removed_source", "source "+strconv.Quote(clip(name))+" was removed by a mapping reload; retry later")
 		}
-		return reject(http.StatusBadRequest, "unknown_source", "no such source "+strconv.Quote(name))
+		return reject(http.StatusBadRequest, "unknown_source", "no such source "+strconv.Quote(clip(name)))
 	}
+	if a := s.checkLength(c); a != nil {
+		return a
+	}
+	release, a := s.admit(c)
+	if a != nil {
+		return a
+	}
+	defer release()
 	raw, a := s.readBody(c)
 	if a != nil {
 		return a
@@ -73,13 +83,16 @@ func (s *Server) intake(c *gin.Context, name string) *answer {
 	doc, err := providers.Decode(src.Provider, contentType, raw)
 	if err != nil {
 		if errors.Is(err, providers.ErrUnsupportedMediaType) {
-			return reject(http.StatusUnsupportedMediaType, "unsupported_media_type", "content type "+strconv.Quote(contentType)+" is not JSON, form-urlencoded or multipart")
+			return reject(http.StatusUnsupportedMediaType, "unsupported_media_type", "content type "+strconv.Quote(clip(contentType))+" is not JSON, form-urlencoded or multipart")
 		}
-		return reject(http.StatusBadRequest, "malformed_body", err.Error())
+		return reject(http.StatusBadRequest, "malformed_body", clipMessage(err.Error()))
 	}
 	items := src.Apply(raw, string(doc))
 	in := s.buildIntake(c, src, raw, contentType, items)
-	res, err := s.ingest(c, in)
+	// The body is read and verified: from here on the event is stored
+	// whatever the client does (a half-close cancels the request's
+	// context; the provider still counts on the event).
+	res, err := s.ingest(context.WithoutCancel(c.Request.Context()), in)
 	if err != nil {
 		s.log.Error("store event", "source", name, "err", err)
 		return reject(http.StatusServiceUnavailable, "unavailable", "the event could not be stored; retry later")
@@ -103,12 +116,35 @@ func (s *Server) logDryRun(src *source, items []mappings.Item, in *store.Intake,
 	}
 }
 
-// readBody reads the whole body once, refusing more than MaxBody.
-func (s *Server) readBody(c *gin.Context) ([]byte, *answer) {
+// checkLength refuses a body declared larger than MaxBody before any of
+// it is read.
+func (s *Server) checkLength(c *gin.Context) *answer {
 	if c.Request.ContentLength > s.cfg.MaxBody {
-		return nil, reject(http.StatusRequestEntityTooLarge, "too_large", "body over the limit of "+strconv.FormatInt(s.cfg.MaxBody, 10)+" bytes")
+		return reject(http.StatusRequestEntityTooLarge, "too_large", "body over the limit of "+strconv.FormatInt(s.cfg.MaxBody, 10)+" bytes")
 	}
-	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBody))
+	return nil
+}
+
+// readBody reads the whole body once, refusing more than MaxBody. A
+// declared length sizes the buffer once (io.ReadAll would grow it by
+// doubling, allocating about twice the body).
+func (s *Server) readBody(c *gin.Context) ([]byte, *answer) {
+	body := http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBody)
+	var raw []byte
+	var err error
+	if n := c.Request.ContentLength; n > 0 {
+		raw = make([]byte, n)
+		_, err = io.ReadFull(body, raw)
+		if err == nil {
+			// Anything past the declared length is a malformed request.
+			var one [1]byte
+			if k, _ := body.Read(one[:]); k > 0 {
+				err = errors.New("body longer than its Content-Length")
+			}
+		}
+	} else {
+		raw, err = io.ReadAll(body)
+	}
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -201,9 +237,9 @@ func newLeads(items []mappings.Item, dryRun bool) []store.NewLead {
 	return out
 }
 
-func (s *Server) ingest(c *gin.Context, in *store.Intake) (store.IntakeResult, error) {
+func (s *Server) ingest(ctx context.Context, in *store.Intake) (store.IntakeResult, error) {
 	start := time.Now()
-	res, err := s.store.Ingest(c.Request.Context(), in)
+	res, err := s.store.Ingest(ctx, in)
 	s.metrics.storeSeconds.Observe(time.Since(start).Seconds())
 	return res, err
 }
@@ -218,7 +254,7 @@ func decide(items []mappings.Item, res store.IntakeResult) *answer {
 	}
 	var accepted int
 	var problems []problem
-	var reasons []string
+	var reasons, rules []string
 	for i, it := range items {
 		if res.LeadDuplicate[i] {
 			continue
@@ -237,6 +273,7 @@ func decide(items []mappings.Item, res store.IntakeResult) *answer {
 			}
 		case mappings.Ignored:
 			reasons = appendUnique(reasons, it.Reason)
+			rules = appendUnique(rules, it.Rule)
 		}
 	}
 	switch {
@@ -248,7 +285,7 @@ func decide(items []mappings.Item, res store.IntakeResult) *answer {
 	case len(items) == 0:
 		return &answer{Status: "ignored", ID: res.EventID, Reason: "empty batch", code: http.StatusOK, outcome: "ignored"}
 	default:
-		return &answer{Status: "ignored", ID: res.EventID, Reason: strings.Join(reasons, "; "), code: http.StatusOK, outcome: "ignored"}
+		return &answer{Status: "ignored", ID: res.EventID, Reason: strings.Join(reasons, "; "), code: http.StatusOK, outcome: "ignored", rule: strings.Join(rules, "; ")}
 	}
 }
 
@@ -271,16 +308,26 @@ func (s *Server) respond(c *gin.Context, name string, a *answer, start time.Time
 		label = "" // strangers must not mint metric series
 	}
 	s.metrics.webhooks.WithLabelValues(label, a.outcome).Inc()
-	attrs := []any{"source", name, "status", a.code, "outcome", a.outcome, "duration_ms", float64(time.Since(start).Microseconds()) / 1000}
+	s.logAnswer(name, a, start)
+}
+
+// logAnswer writes the one line per webhook answered (product.md §2):
+// source, status, outcome, event id, duration, and why it was ignored or
+// refused; never a payload value, and request values cut short.
+func (s *Server) logAnswer(name string, a *answer, start time.Time) {
+	attrs := []any{"source", clip(name), "status", a.code, "outcome", a.outcome, "duration_ms", float64(time.Since(start).Microseconds()) / 1000}
 	if a.ID != 0 {
 		attrs = append(attrs, "event_id", a.ID)
+	}
+	if a.rule != "" {
+		attrs = append(attrs, "reason", a.rule)
 	}
 	switch {
 	case a.code >= 500:
 		s.log.Warn("webhook", append(attrs, "error", a.Error)...)
 	case a.code >= 400:
-		s.log.Info("webhook", append(attrs, "error", a.Error)...)
+		s.log.Info("webhook", append(attrs, "error", clipMessage(a.Error))...)
 	default:
-		s.log.Debug("webhook", attrs...)
+		s.log.Info("webhook", attrs...)
 	}
 }

@@ -38,6 +38,8 @@ type Server struct {
 	removedMu sync.Mutex
 	removed   map[string]time.Time // sources dropped by a reload, and when
 
+	bodies *admission // bounds the webhook bodies in memory at once
+
 	deliverer *deliverer
 	public    http.Handler
 	admin     http.Handler
@@ -56,7 +58,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		deps.Now = time.Now
 	}
 	s := &Server{cfg: cfg, store: deps.Store, log: deps.Logger, now: deps.Now, metrics: newMetrics(), removed: map[string]time.Time{},
-		load: deps.Load, watchPath: deps.WatchPath, debounce: deps.WatchDebounce}
+		load: deps.Load, watchPath: deps.WatchPath, debounce: deps.WatchDebounce, bodies: newAdmission(cfg.BodyBudget, cfg.BodyWait)}
 	if s.debounce <= 0 {
 		s.debounce = 500 * time.Millisecond
 	}

@@ -41,9 +41,12 @@ type Item struct {
 	// dedupe path's value, or "h:" + the SHA-256 of the raw body (element).
 	DedupeKey string
 	Outcome   Outcome
-	Reason    string    // why it was ignored
-	Lead      Lead      // when Mapped
-	Problems  []Failure // when Failed: every problem, not just the first
+	Reason    string // why it was ignored (may quote a payload value)
+	// Rule is why it was ignored without any payload value (the condition
+	// as written, or "no partner"): what an info log line may carry.
+	Rule     string
+	Lead     Lead      // when Mapped
+	Problems []Failure // when Failed: every problem, not just the first
 }
 
 // Failure is one reason a mapping failed.
@@ -154,9 +157,9 @@ func (s *Source) dedupeKey(elem string, raw []byte) string {
 func (s *Source) applyOne(index int, elem string, raw []byte, notes *[]Note) Item {
 	it := Item{Index: index, DedupeKey: s.dedupeKey(elem, raw)}
 	for _, c := range s.When {
-		if ok, why := c.holds(elem); !ok {
+		if ok, why, got := c.holds(elem); !ok {
 			it.Outcome = Ignored
-			it.Reason = why
+			it.Reason, it.Rule = why+got, why
 			return it
 		}
 	}
@@ -198,7 +201,7 @@ func (s *Source) applyOne(index int, elem string, raw []byte, notes *[]Note) Ite
 		if s.PartnerMissing != PartnerFail {
 			// Organic traffic is not an affiliate lead, whatever else it lacks.
 			it.Outcome = Ignored
-			it.Reason = "no partner"
+			it.Reason, it.Rule = "no partner", "no partner"
 			return it
 		}
 		fails = append(fails, Failure{Field: "partner", Message: "no partner identifier: " + ev.triedPartner(s.Lead.Partner)})
@@ -366,19 +369,20 @@ func (r *Rule) describe() string {
 }
 
 // holds evaluates a condition; when it fails, why says so for the
-// "ignored" answer.
-func (c Condition) holds(doc string) (ok bool, why string) {
+// "ignored" answer, and got (" (got ...)", a payload value) adds what the
+// path yielded.
+func (c Condition) holds(doc string) (ok bool, why, got string) {
 	r := gjson.Get(doc, c.Path)
 	v, err := fromResult(r)
 	if c.Op == OpExists {
 		present := err == nil && !v.IsEmpty() || r.IsObject()
 		if present == c.Exists {
-			return true, ""
+			return true, "", ""
 		}
 		if c.Exists {
-			return false, fmt.Sprintf("when: %s does not exist", c.Path)
+			return false, fmt.Sprintf("when: %s does not exist", c.Path), ""
 		}
-		return false, fmt.Sprintf("when: %s exists", c.Path)
+		return false, fmt.Sprintf("when: %s exists", c.Path), ""
 	}
 	match := false
 	if err == nil {
@@ -396,21 +400,21 @@ func (c Condition) holds(doc string) (ok bool, why string) {
 		match = !match
 	}
 	if match {
-		return true, ""
+		return true, "", ""
 	}
-	got := "nothing"
+	got = " (got nothing)"
 	if r.Exists() {
-		got = fmt.Sprintf("%q", truncate(r.String(), 60))
+		got = fmt.Sprintf(" (got %q)", truncate(r.String(), 60))
 	}
 	switch c.Op {
 	case OpEquals:
-		return false, fmt.Sprintf("when: %s equals %q did not hold (got %s)", c.Path, c.Values[0], got)
+		return false, fmt.Sprintf("when: %s equals %q did not hold", c.Path, c.Values[0]), got
 	case OpNotEquals:
-		return false, fmt.Sprintf("when: %s not_equals %q did not hold", c.Path, c.Values[0])
+		return false, fmt.Sprintf("when: %s not_equals %q did not hold", c.Path, c.Values[0]), ""
 	case OpIn:
-		return false, fmt.Sprintf("when: %s in [%s] did not hold (got %s)", c.Path, strings.Join(c.Values, ", "), got)
+		return false, fmt.Sprintf("when: %s in [%s] did not hold", c.Path, strings.Join(c.Values, ", ")), got
 	default:
-		return false, fmt.Sprintf("when: %s not_in [%s] did not hold (got %s)", c.Path, strings.Join(c.Values, ", "), got)
+		return false, fmt.Sprintf("when: %s not_in [%s] did not hold", c.Path, strings.Join(c.Values, ", ")), got
 	}
 }
 
