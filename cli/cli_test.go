@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -198,4 +200,39 @@ func TestEmptyAdminAddrTurnsTheListenerOff(t *testing.T) {
 		require.True(t, ok)
 		require.Equal(t, tc.want, f.adminAddr, "%v %v", tc.env, tc.args)
 	}
+}
+
+// TestTryPartnerTypoIsLoud: a typo in the partner path would drop every
+// lead as "no partner" (200 ignored) in silence; try says so loudly, with
+// the did-you-mean, and --strict makes it an error.
+func TestTryPartnerTypoIsLoud(t *testing.T) {
+	env := map[string]string{"TYPEFORM_SECRET": "x"}
+	r := run(t, env, "", "try", "--mappings", "testdata/partner_typo.yaml", "--source", "tf", "testdata/typeform.json")
+	require.Equal(t, 0, r.code, "ignored is not a failed mapping: %s", r.err)
+	require.Contains(t, r.err, "lead: ignored (no partner)")
+	require.Contains(t, r.err, "WARNING: partner.key: path \"form_response.hidden.reff\" matched nothing: form_response.hidden has no key \"reff\"")
+	require.Contains(t, r.err, `(did you mean "ref"?)`)
+	require.Contains(t, r.err, "looks like a typo")
+
+	r = run(t, env, "", "try", "--strict", "--mappings", "testdata/partner_typo.yaml", "--source", "tf", "testdata/typeform.json")
+	require.Equal(t, 1, r.code, r.err)
+	require.Contains(t, r.err, "--strict: failing because:\n  - lead: ignored (no partner)")
+
+	// Fixed path, every rule filled: --strict passes.
+	fixed := filepath.Join(t.TempDir(), "m.yaml")
+	b, err := os.ReadFile("testdata/partner_typo.yaml")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(fixed, bytes.Replace(b, []byte("hidden.reff"), []byte("hidden.ref"), 1), 0o600))
+	r = run(t, env, "", "try", "--strict", "--mappings", fixed, "--source", "tf", "testdata/typeform.json")
+	require.Equal(t, 0, r.code, r.err)
+	require.NotContains(t, r.err, "WARNING")
+
+	// A cfield that comes out empty is what --strict refuses too.
+	require.NoError(t, os.WriteFile(fixed, bytes.Replace(bytes.Replace(b, []byte("hidden.reff"), []byte("hidden.ref"), 1),
+		[]byte("answers.company_size"), []byte("answers.nope"), 1), 0o600))
+	r = run(t, env, "", "try", "--mappings", fixed, "--source", "tf", "testdata/typeform.json")
+	require.Equal(t, 0, r.code, r.err)
+	r = run(t, env, "", "try", "--strict", "--mappings", fixed, "--source", "tf", "testdata/typeform.json")
+	require.Equal(t, 1, r.code, r.err)
+	require.Contains(t, r.err, "lead: cfields.89 came out empty")
 }

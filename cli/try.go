@@ -13,7 +13,7 @@ import (
 	"github.com/leadbridge/leadbridge/providers"
 )
 
-const tryUsage = "try --source NAME [--mappings PATH] [--content-type TYPE] PAYLOAD|-"
+const tryUsage = "try --source NAME [--strict] [--mappings PATH] [--content-type TYPE] PAYLOAD|-"
 
 // runTry runs one payload through a source's decoding and mapping and
 // prints the Partnero request body(ies) it would send. It sends nothing.
@@ -22,6 +22,7 @@ func runTry(_ context.Context, args []string, o IO) int {
 	var source, contentType string
 	fs.stringVar(&source, "source", "", "", "the source to try (its name under sources:)")
 	fs.stringVar(&contentType, "content-type", "", "", "the payload's Content-Type (default: detect JSON or form-urlencoded)")
+	strict := fs.Bool("strict", false, "exit 1 also when the lead is ignored or any rule comes out empty (for CI checks of a mapping)")
 	pos, code, ok := fs.parseArgs(args)
 	if !ok {
 		return code
@@ -52,7 +53,85 @@ func runTry(_ context.Context, args []string, o IO) int {
 		return exitFailed
 	}
 	items, notes := src.Explain(raw, string(doc))
-	return reportTry(o, src, items, notes)
+	exit := reportTry(o, src, items, notes)
+	warnPartnerTypos(o, items, notes)
+	if *strict && exit == exitOK {
+		if gaps := strictGaps(src, items); len(gaps) > 0 {
+			fmt.Fprintln(o.Err, "--strict: failing because:")
+			for _, g := range gaps {
+				fmt.Fprintf(o.Err, "  - %s\n", g)
+			}
+			return exitFailed
+		}
+	}
+	return exit
+}
+
+// warnPartnerTypos says loudly when a lead got no partner because a
+// partner path stopped at an object that lacks its key: a likely typo
+// that would drop every lead of the source as "no partner" (answered 200,
+// nothing sent, nobody told).
+func warnPartnerTypos(o IO, items []mappings.Item, notes []mappings.Note) {
+	for _, it := range items {
+		if it.Outcome == mappings.Mapped || (it.Outcome == mappings.Ignored && it.Rule != "no partner") {
+			continue
+		}
+		for _, n := range notes {
+			if n.Index != it.Index || !n.MissingKey || !strings.HasPrefix(n.Field, "partner.") {
+				continue
+			}
+			fmt.Fprintf(o.Err, "\nWARNING: %s: %s\n", n.Field, n.Message)
+			fmt.Fprintf(o.Err, "  This looks like a typo in the path. Every webhook like this one is answered 200 \"ignored\" (no partner)\n"+
+				"  or 422, and no lead reaches Partnero. Fix the path, or run with --strict to make this an error.\n")
+		}
+	}
+}
+
+// strictGaps lists what --strict refuses: an ignored lead, and every
+// configured rule that came out empty (a cfield left out, a partner
+// identifier not found).
+func strictGaps(src *mappings.Source, items []mappings.Item) []string {
+	var gaps []string
+	for _, it := range items {
+		prefix := "lead"
+		if src.Each != "" {
+			prefix = fmt.Sprintf("element %d", it.Index)
+		}
+		switch it.Outcome {
+		case mappings.Ignored:
+			gaps = append(gaps, fmt.Sprintf("%s: ignored (%s)", prefix, it.Reason))
+		case mappings.Mapped:
+			for _, f := range emptyRules(src, it.Lead) {
+				gaps = append(gaps, fmt.Sprintf("%s: %s came out empty", prefix, f))
+			}
+		}
+	}
+	return gaps
+}
+
+// emptyRules names the configured rules of src that gave nothing in lead.
+func emptyRules(src *mappings.Source, lead mappings.Lead) []string {
+	var out []string
+	p := src.Lead.Partner
+	for _, r := range []struct {
+		name  string
+		set   bool
+		value string
+	}{{"partner.key", p.Key != nil, lead.Partner.Key}, {"partner.id", p.ID != nil, lead.Partner.ID}, {"partner.email", p.Email != nil, lead.Partner.Email}} {
+		if r.set && r.value == "" {
+			out = append(out, r.name)
+		}
+	}
+	got := map[string]bool{}
+	for _, cf := range lead.CFields {
+		got[cf.ID] = true
+	}
+	for _, cf := range src.Lead.CFields {
+		if !got[cf.ID] {
+			out = append(out, "cfields."+cf.ID)
+		}
+	}
+	return out
 }
 
 func readPayload(name string, stdin io.Reader) ([]byte, error) {

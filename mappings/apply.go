@@ -69,6 +69,9 @@ type Note struct {
 	Index   int
 	Field   string
 	Message string
+	// MissingKey is set when the path stopped at an object that exists but
+	// lacks the key asked for: a likely typo (see missingKey).
+	MissingKey bool
 }
 
 // Apply runs the source on one event: raw is the body as received (for
@@ -223,12 +226,6 @@ type evaluator struct {
 	notes *[]Note
 }
 
-func (ev *evaluator) note(field, msg string) {
-	if ev.notes != nil {
-		*ev.notes = append(*ev.notes, Note{Index: ev.index, Field: field, Message: msg})
-	}
-}
-
 func (ev *evaluator) get(cp *compiledPath, field string) (Value, error) {
 	r := ev.cache.get(cp)
 	v, err := fromResult(r)
@@ -236,7 +233,8 @@ func (ev *evaluator) get(cp *compiledPath, field string) (Value, error) {
 		return Value{}, fmt.Errorf("path %q %w", cp.full, err)
 	}
 	if v.IsEmpty() && ev.notes != nil {
-		ev.note(field, emptyMessage(ev.cache.doc, cp.full, r))
+		*ev.notes = append(*ev.notes, Note{Index: ev.index, Field: field, Message: emptyMessage(ev.cache.doc, cp.full, r),
+			MissingKey: !r.Exists() && missingKey(ev.cache.doc, cp.full)})
 	}
 	return v, nil
 }

@@ -58,7 +58,7 @@ func TestExplainNamesTheRefs(t *testing.T) {
 	require.Equal(t, []Failure{{Field: "name", Message: `no value: path "form_response.answers.#(field.ref==\"frist_name\").text" yielded nothing`}}, items[0].Problems)
 	require.Equal(t, []Note{
 		{Field: "name", Message: `path "form_response.answers.#(field.ref==\"frist_name\").text" matched nothing: no element of form_response.answers has field.ref == "frist_name"; field.ref values there: first_name, last_name, email, phone, company_size, interests, monthly_budget, marketing_consent, start_date, website (did you mean "first_name"?)`},
-		{Field: "partner.key", Message: `path "form_response.hidden.aff" matched nothing: form_response.hidden has no key "aff"; keys there: ref, utm_source, utm_medium`},
+		{Field: "partner.key", Message: `path "form_response.hidden.aff" matched nothing: form_response.hidden has no key "aff"; keys there: ref, utm_source, utm_medium`, MissingKey: true},
 	}, notes)
 	// Apply (the hot path) collects no notes and gives the same items.
 	require.Equal(t, items, s.Apply(raw, string(raw)))
@@ -87,4 +87,19 @@ func TestEditDistance(t *testing.T) {
 	require.Equal(t, "email", closest("emial", []string{"first_name", "email", "phone"}))
 	require.Equal(t, "", closest("zzzzzz", []string{"email"}))
 	require.Equal(t, "Email", closest("email", []string{"Email"}), "case differences are suggested")
+}
+
+func TestMissingKey(t *testing.T) {
+	doc := `{"form_response":{"hidden":{"ref":"r"},"answers":[{"field":{"ref":"a"}}]},"v":"x"}`
+	for path, want := range map[string]bool{
+		"form_response.hidden.reff": true,  // an object lacks the key
+		"form_response.hiden.ref":   true,  // one level up
+		"nope":                      true,  // the root lacks it
+		"form_response.hidden.ref":  false, // matched
+		`form_response.answers.#(field.ref=="b").field`: false, // a query found no element
+		"form_response.answers.5":                       false, // an index past the end
+		"v.x":                                           false, // through a value
+	} {
+		require.Equal(t, want, missingKey(doc, path), path)
+	}
 }
