@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/leadbridge/leadbridge/mappings"
 	"github.com/leadbridge/leadbridge/store"
 )
 
@@ -134,4 +135,15 @@ func TestBodyBudget(t *testing.T) {
 	require.Equal(t, 202, b.postForm(t, "form", string(body)).Code)
 	// Room is given back after every answer.
 	require.True(t, b.srv.bodies.sem.TryAcquire(b.srv.bodies.max))
+}
+
+// TestDryRunInfoLineHasNoPayloadValue: the dry-run line says which
+// partner identifier was found, not its value.
+func TestDryRunInfoLineHasNoPayloadValue(t *testing.T) {
+	b := setup(t, withLogLevel(slog.LevelInfo), withConfig(func(c *Config) { c.APIKey = mappings.NewSecret("") }))
+	require.Equal(t, 202, b.postTypeform(t, sample(t, "typeform.json")).Code)
+	lines := b.logLines(t, "dry-run: lead recorded, not sent (no Partnero API key); it would be POSTed to /leads")
+	require.Len(t, lines, 1)
+	require.Equal(t, "key", lines[0]["partner_by"])
+	require.NotContains(t, b.logs.String(), "ref_123")
 }

@@ -102,8 +102,22 @@ func (s *Server) intake(c *gin.Context, name string) *answer {
 }
 
 // logDryRun says what would have been sent for each lead recorded in
-// dry-run: who gets the credit at info, the whole body (personal data)
-// only at debug.
+// dry-run: which partner identifier was found at info (its value is a
+// payload value), the whole body (personal data) only at debug.
+// partnerBy names the partner identifier a lead carries (key, id or
+// email), without its value.
+func partnerBy(p mappings.Partner) string {
+	switch {
+	case p.Key != "":
+		return "key"
+	case p.ID != "":
+		return "id"
+	case p.Email != "":
+		return "email"
+	}
+	return "none"
+}
+
 func (s *Server) logDryRun(src *source, items []mappings.Item, in *store.Intake, res store.IntakeResult) {
 	for i, l := range in.Leads {
 		if l.Status != store.StatusDryRun || res.LeadDuplicate[i] {
@@ -111,7 +125,7 @@ func (s *Server) logDryRun(src *source, items []mappings.Item, in *store.Intake,
 		}
 		lead := items[i].Lead
 		s.log.Info("dry-run: lead recorded, not sent (no Partnero API key); it would be POSTed to /leads",
-			"source", src.Name, "event_id", res.EventID, "index", l.Index, "partner", lead.Partner, "cfields", len(lead.CFields))
+			"source", src.Name, "event_id", res.EventID, "index", l.Index, "partner_by", partnerBy(lead.Partner), "cfields", len(lead.CFields))
 		s.log.Debug("dry-run: request body", "source", src.Name, "event_id", res.EventID, "index", l.Index, "body", json.RawMessage(l.Body))
 	}
 }
