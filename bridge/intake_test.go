@@ -36,6 +36,12 @@ func TestIntakeStatusTable(t *testing.T) {
 			return b.post(t, "/hooks/nope", "application/json", []byte(`{}`))
 		}, 400, "error", `no such source "nope"`},
 		{"400 no source at all", func(t *testing.T, b *bundle) response { return b.post(t, "/hooks/", "application/json", []byte(`{}`)) }, 400, "error", "no such source"},
+		{"400 trailing slash (no redirect)", func(t *testing.T, b *bundle) response {
+			return b.postForm(t, "form/", `{}`)
+		}, 400, "error", "no trailing slash"},
+		{"400 double slash (no redirect)", func(t *testing.T, b *bundle) response {
+			return b.post(t, "/hooks//", "application/json", []byte(`{}`))
+		}, 400, "error", "no such source"},
 		{"400 nested path", func(t *testing.T, b *bundle) response {
 			return b.post(t, "/hooks/a/b", "application/json", []byte(`{}`))
 		}, 400, "error", "no such source"},

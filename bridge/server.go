@@ -99,6 +99,11 @@ func newEngine() *gin.Engine {
 
 func (s *Server) publicRouter() http.Handler {
 	r := newEngine()
+	// A redirect (gin's 301/307 for /hooks/x/ or //hooks/x) is an answer
+	// no provider is known to follow with its signature intact: say what
+	// is wrong instead (noRoute).
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
 	r.POST("/hooks/:source", s.handleHook)
 	r.GET("/healthz", s.handleHealthz)
 	r.NoRoute(s.noRoute)
@@ -112,7 +117,7 @@ func (s *Server) publicRouter() http.Handler {
 // Typeform disables a webhook at once on a 404 or 410.
 func (s *Server) noRoute(c *gin.Context) {
 	if len(c.Request.URL.Path) >= 6 && c.Request.URL.Path[:6] == "/hooks" {
-		c.JSON(http.StatusBadRequest, answer{Status: "error", Error: "no such source: use /hooks/<source>"})
+		c.JSON(http.StatusBadRequest, answer{Status: "error", Error: "no such source: use /hooks/<source> (one path segment, no trailing slash)"})
 		return
 	}
 	c.JSON(http.StatusNotFound, answer{Status: "error", Error: "not found"})
