@@ -5,6 +5,20 @@ import (
 	"strings"
 )
 
+// unsetVarError is an expansion that failed on an unset or empty variable,
+// which Loader.AllowUnsetSecrets tolerates on secrets.
+type unsetVarError struct {
+	name  string
+	empty bool // set but empty
+}
+
+func (e *unsetVarError) Error() string {
+	if e.empty {
+		return fmt.Sprintf("environment variable %s is empty", e.name)
+	}
+	return fmt.Sprintf("environment variable %s is not set", e.name)
+}
+
 // expanded is the result of expanding ${VAR} references in one YAML scalar.
 type expanded struct {
 	value      string
@@ -50,10 +64,8 @@ func expandEnv(s string, lookup func(string) (string, bool)) (expanded, error) {
 		case hasDefault:
 			b.WriteString(def)
 			out.defaulted = true
-		case !ok:
-			return out, fmt.Errorf("environment variable %s is not set", name)
 		default:
-			return out, fmt.Errorf("environment variable %s is empty", name)
+			return out, &unsetVarError{name: name, empty: ok}
 		}
 	}
 	out.value = b.String()
