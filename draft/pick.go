@@ -1,0 +1,343 @@
+package draft
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/leadbridge/leadbridge/mappings"
+)
+
+// rules are the lead rules chosen from the fields.
+type rules struct {
+	email *field
+	name  nameRule
+	// partner are the partner key candidates, best first (a list rule:
+	// the first non-empty wins); why says how each was recognised.
+	partner []*field
+	why     map[*field]string
+	// others are the remaining answers: commented cfields candidates.
+	others []*field
+}
+
+// nameRule is a template of a first and a last name, or one path.
+type nameRule struct {
+	first, last *field
+	full        *field
+	standIn     bool // no name found: full is the email field
+}
+
+// maxOthers bounds the commented cfields candidates.
+const maxOthers = 40
+
+func pickRules(fs []field) rules {
+	var r rules
+	r.email = pickEmail(fs)
+	r.name = pickName(fs, r.email)
+	r.partner, r.why = pickPartner(fs)
+	used := map[*field]bool{r.email: true, r.name.first: true, r.name.last: true, r.name.full: true}
+	for _, p := range r.partner {
+		used[p] = true
+	}
+	for i := range fs {
+		f := &fs[i]
+		if !used[f] && f.answer && len(r.others) < maxOthers {
+			r.others = append(r.others, f)
+		}
+	}
+	return r
+}
+
+// str is a field's value as one trimmed string, "" for lists and objects.
+func str(f *field) string {
+	if f == nil || f.value.IsArray() || f.value.IsObject() {
+		return ""
+	}
+	return strings.TrimSpace(f.value.String())
+}
+
+func hasWord(f *field, set map[string]bool) bool {
+	for _, l := range f.labels() {
+		for _, w := range words(l) {
+			if set[w] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// otherPeople are words of fields that hold someone else's address: the
+// host of a meeting, the account owner, the partner.
+var otherPeople = map[string]bool{
+	"host": true, "owner": true, "organizer": true, "organiser": true, "user": true, "sender": true, "from": true,
+	"partner": true, "referrer": true, "referer": true, "agent": true, "assignee": true, "creator": true, "admin": true,
+	"cc": true, "bcc": true, "notify": true, "notification": true, "reply": true, "manager": true,
+}
+
+// pickEmail takes the email-shaped value the payload most plausibly names
+// as the lead's: a field called email, an answer, nobody else's.
+func pickEmail(fs []field) *field {
+	var best *field
+	bestScore := 0
+	for i := range fs {
+		f := &fs[i]
+		if f.value.Type != gjson.String || !mappings.ValidEmail(str(f)) {
+			continue
+		}
+		score := 10
+		for _, l := range f.labels() {
+			if strings.Contains(compact(l), "mail") {
+				score += 4
+				break
+			}
+		}
+		if f.answer {
+			score += 2
+		}
+		if hasWord(f, otherPeople) {
+			score -= 8
+		}
+		if score > bestScore {
+			best, bestScore = f, score
+		}
+	}
+	return best
+}
+
+// personName reports whether a value can be (part of) a person's name.
+func personName(f *field) bool {
+	s := str(f)
+	return s != "" && f.value.Type == gjson.String && !strings.Contains(s, "@") && !isURL(s) && strings.IndexFunc(s, isLetter) >= 0
+}
+
+func isLetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r > 0x7f }
+
+func labelIs(f *field, test func(c string) bool) bool {
+	for _, l := range f.labels() {
+		if test(compact(l)) {
+			return true
+		}
+	}
+	return false
+}
+
+func isFirst(c string) bool {
+	return strings.Contains(c, "firstname") || strings.Contains(c, "givenname") || strings.Contains(c, "forename") || c == "first" || c == "fname"
+}
+
+func isLast(c string) bool {
+	return strings.Contains(c, "lastname") || strings.Contains(c, "surname") || strings.Contains(c, "familyname") || c == "last" || c == "lname"
+}
+
+// fullNames are labels (words run together) of a whole name.
+var fullNames = map[string]bool{
+	"name": true, "fullname": true, "yourname": true, "contactname": true, "customername": true, "clientname": true,
+	"attendeename": true, "inviteename": true, "respondentname": true, "personname": true, "leadname": true, "whatsyourname": true,
+}
+
+func isFull(c string) bool { return fullNames[c] || strings.HasSuffix(c, "fullname") }
+
+// Gravity Forms posts a name field's parts under <field>.3 (first) and
+// <field>.6 (last), with no label.
+var gravityPart = regexp.MustCompile(`^(\d+)\.([36])$`)
+
+// pickName prefers a first and a last name (together, from the same
+// object or list when there is a choice), then a whole name, then the
+// email as a stand-in: Partnero requires a name.
+func pickName(fs []field, email *field) nameRule {
+	var firsts, lasts []*field
+	var full *field
+	for i := range fs {
+		f := &fs[i]
+		if !personName(f) {
+			continue
+		}
+		switch {
+		case labelIs(f, isFirst) || gravity(f.key, "3"):
+			firsts = append(firsts, f)
+		case labelIs(f, isLast) || gravity(f.key, "6"):
+			lasts = append(lasts, f)
+		case full == nil && labelIs(f, isFull):
+			full = f
+		}
+	}
+	for _, fi := range firsts {
+		for _, la := range lasts {
+			if fi.parent == la.parent && pairable(fi, la) {
+				return nameRule{first: fi, last: la}
+			}
+		}
+	}
+	if len(firsts) > 0 && len(lasts) > 0 && pairable(firsts[0], lasts[0]) {
+		return nameRule{first: firsts[0], last: lasts[0]}
+	}
+	switch {
+	case full != nil:
+		return nameRule{full: full}
+	case len(firsts) > 0:
+		return nameRule{full: firsts[0]}
+	}
+	return nameRule{full: email, standIn: true}
+}
+
+func gravity(key, part string) bool {
+	m := gravityPart.FindStringSubmatch(key)
+	return m != nil && m[2] == part
+}
+
+// pairable: both paths fit a template ({{...}} cannot hold "}}"), and
+// Gravity parts belong to the same field.
+func pairable(a, b *field) bool {
+	if strings.Contains(a.path, "}}") || strings.Contains(b.path, "}}") || strings.Contains(a.path, "{{") || strings.Contains(b.path, "{{") {
+		return false
+	}
+	ma, mb := gravityPart.FindStringSubmatch(a.key), gravityPart.FindStringSubmatch(b.key)
+	return (ma == nil) == (mb == nil) && (ma == nil || ma[1] == mb[1])
+}
+
+// partnerWords name the fields that carry a partner's key: referral
+// links put it in ?ref=, ?partner=, ?aff=, ?via=, ?fpr= (FirstPromoter).
+var partnerWords = map[string]bool{
+	"ref": true, "refid": true, "refcode": true, "referral": true, "referrer": true, "referer": true, "partner": true,
+	"partnerref": true, "partnerkey": true, "partnerid": true, "partnercode": true, "aff": true, "affid": true,
+	"affiliate": true, "affiliateid": true, "affiliatecode": true, "via": true, "fpr": true,
+}
+
+// notKeyWords rule a field out as a partner key: a partner's email or
+// name, or a channel such as utm_source=partner.
+var notKeyWords = map[string]bool{"email": true, "mail": true, "name": true, "url": true, "link": true, "source": true, "medium": true}
+
+// keyShaped: a partner key is one short token.
+func keyShaped(f *field) bool {
+	s := str(f)
+	return s != "" && len(s) <= 100 && !strings.ContainsAny(s, " \t@") && !isURL(s) && (f.value.Type == gjson.String || f.value.Type == gjson.Number)
+}
+
+func partnerNamed(f *field) bool {
+	if hasWord(f, notKeyWords) {
+		return false
+	}
+	return hasWord(f, partnerWords) || labelIs(f, func(c string) bool { return partnerWords[c] })
+}
+
+// pickPartner ranks the partner key candidates: fields named like a
+// referral parameter, and fields whose value is the ?ref= (or ?partner=...)
+// of a URL elsewhere in the payload (the landing page a hidden field was
+// filled from); hidden fields first. utm_campaign comes last, when present:
+// partner links often carry the key there.
+func pickPartner(fs []field) ([]*field, map[*field]string) {
+	params := urlParams(fs)
+	type cand struct {
+		f     *field
+		score int
+	}
+	var cands []cand
+	why := map[*field]string{}
+	var campaign *field
+	for i := range fs {
+		f := &fs[i]
+		if !keyShaped(f) {
+			continue
+		}
+		score := 0
+		switch {
+		case partnerNamed(f):
+			score, why[f] = 10, "named like a referral parameter"
+		case params[str(f)] != "":
+			score, why[f] = 8, "its value is the "+params[str(f)]
+		case labelIs(f, func(c string) bool { return c == "utmcampaign" }):
+			if campaign == nil {
+				campaign, why[f] = f, "a UTM campaign: partner links often carry the key there"
+			}
+			continue
+		default:
+			continue
+		}
+		if f.hidden {
+			score += 3
+			why[f] = "hidden field, " + why[f]
+		}
+		cands = append(cands, cand{f, score})
+	}
+	var out []*field
+	for len(cands) > 0 && len(out) < 3 {
+		best := 0
+		for i, c := range cands {
+			if c.score > cands[best].score {
+				best = i
+			}
+		}
+		out = append(out, cands[best].f)
+		cands = append(cands[:best], cands[best+1:]...)
+	}
+	if campaign != nil {
+		out = append(out, campaign)
+	}
+	return out, why
+}
+
+// urlParams maps the values of referral parameters found in URL-valued
+// fields to a description ("?ref= of source_url").
+func urlParams(fs []field) map[string]string {
+	out := map[string]string{}
+	for i := range fs {
+		s := str(&fs[i])
+		if !isURL(s) || !strings.Contains(s, "?") {
+			continue
+		}
+		u, err := url.Parse(s)
+		if err != nil {
+			continue
+		}
+		for name, vals := range u.Query() {
+			if partnerWords[compact(name)] && len(vals) > 0 && vals[0] != "" && out[vals[0]] == "" {
+				out[vals[0]] = "?" + name + "= of " + fs[i].key
+			}
+		}
+	}
+	return out
+}
+
+// dedupeNames are keys whose value identifies one submission (not the
+// form: form_id would make every later lead a duplicate).
+var dedupeNames = []string{"event_id", "eventId", "submissionID", "submissionId", "submission_id", "response_id", "responseId", "entry_id", "entryId"}
+
+// providerDedupe are the dedupe paths of mappings.example.yaml.
+var providerDedupe = map[string]string{"typeform": "event_id", "tally": "eventId", "calendly": "payload.uri", "webflow": "payload.id", "jotform": "submissionID"}
+
+// pickDedupe names a path whose value identifies this submission, so that
+// a provider's retry (even re-serialised) is a duplicate; "" when none.
+func pickDedupe(provider, doc string) string {
+	if p := providerDedupe[provider]; p != "" && str(&field{value: gjson.Get(doc, p)}) != "" {
+		return p
+	}
+	for _, parent := range []string{"", "submission.", "data.", "payload."} {
+		for _, n := range dedupeNames {
+			if str(&field{value: gjson.Get(doc, parent+n)}) != "" {
+				return parent + n
+			}
+		}
+	}
+	return ""
+}
+
+// providerWhen are the conditions of mappings.example.yaml that keep other
+// events of a provider (partial responses, cancellations) out.
+var providerWhen = map[string]mappings.Condition{
+	"typeform": {Path: "event_type", Op: mappings.OpEquals, Values: []string{"form_response"}},
+	"tally":    {Path: "eventType", Op: mappings.OpEquals, Values: []string{"FORM_RESPONSE"}},
+	"calendly": {Path: "event", Op: mappings.OpEquals, Values: []string{"invitee.created"}},
+	"webflow":  {Path: "triggerType", Op: mappings.OpEquals, Values: []string{"form_submission"}},
+}
+
+// pickWhen proposes the provider's condition when this event meets it.
+func pickWhen(provider, doc string) []mappings.Condition {
+	c, ok := providerWhen[provider]
+	if !ok || gjson.Get(doc, c.Path).String() != c.Values[0] {
+		return nil
+	}
+	return []mappings.Condition{c}
+}
