@@ -37,8 +37,13 @@ type Result struct {
 	Email, Name, PartnerKey string // the rule paths chosen ("" when none found)
 }
 
-// ErrPayload wraps a payload that cannot be decoded for its content type.
-var ErrPayload = errors.New("payload cannot be decoded")
+// Errors of Source that callers branch on, wrapped.
+var (
+	// ErrPayload: the payload cannot be decoded for its content type.
+	ErrPayload = errors.New("payload cannot be decoded")
+	// ErrSourceName: the new source's name cannot be a source name.
+	ErrSourceName = errors.New("invalid source name")
+)
 
 var sourceNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
@@ -52,7 +57,7 @@ func Source(in Input) (*Result, error) {
 		name = in.SourceName
 	}
 	if !sourceNameRe.MatchString(name) {
-		return nil, fmt.Errorf("draft: invalid source name %q: use letters, digits, '-', '_' or '.', at most 64 characters", cut(name))
+		return nil, fmt.Errorf("draft: %w %q: use letters, digits, '-', '_' or '.', at most 64 characters", ErrSourceName, cut(name))
 	}
 	provider, err := providerOf(in)
 	if err != nil {
