@@ -21,7 +21,10 @@ func runEvents(ctx context.Context, args []string, o IO) int {
 	fs := newFlagSet("events", eventsUsage, o)
 	var sf storeFlags
 	sf.register(fs)
-	var status, source, limit string
+	var mappingsPath, status, source, limit string
+	// Accepted like every command's (one alias or env file serves all);
+	// events reads only the store.
+	fs.stringVar(&mappingsPath, "mappings", "LEADBRIDGE_MAPPINGS", defaultMappings, "mapping file, or directory of *.yaml files (not read by events)")
 	var asJSON bool
 	fs.stringVar(&status, "status", "", "", "only events with this status (queued, retrying, delivered, dead, dry_run, failed, ignored, captured)")
 	fs.stringVar(&source, "source", "", "", "only events of this source")
