@@ -164,6 +164,10 @@ func providerOf(in Input) (string, error) {
 // signature scheme or a view; anything else is generic.
 func guessProvider(doc string) string {
 	r := gjson.Parse(doc)
+	top := topKeys(doc)
+	if !r.IsArray() && !top["form_response"] && !top["eventType"] && !top["rawRequest"] && !top["triggerType"] && !top["event"] && !top["properties"] {
+		return providers.Generic
+	}
 	switch {
 	case r.Get("form_response.answers").IsArray():
 		return providers.Typeform

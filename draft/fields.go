@@ -40,8 +40,11 @@ type collector struct {
 	fields []field
 }
 
+// full reports whether maxFields were collected: walks stop there.
+func (c *collector) full() bool { return len(c.fields) >= maxFields }
+
 func (c *collector) add(f field) {
-	if len(c.fields) >= maxFields || !printable(f.path) || !printable(f.key) {
+	if c.full() || !printable(f.path) || !printable(f.key) {
 		return
 	}
 	c.fields = append(c.fields, f)
@@ -80,7 +83,7 @@ func (c *collector) typeform(root gjson.Result) {
 	})
 	root.Get("answers").ForEach(func(k, v gjson.Result) bool {
 		c.entry("answers", k.String(), titles[k.String()], v, false)
-		return true
+		return !c.full()
 	})
 	root.Get("form_response.hidden").ForEach(func(k, v gjson.Result) bool {
 		c.entry("form_response.hidden", k.String(), "", v, true)
@@ -103,7 +106,7 @@ func (c *collector) view(root gjson.Result, view string, hidden map[string]bool)
 			return true
 		}
 		c.entry(view, key, "", v, hidden[key])
-		return true
+		return !c.full()
 	})
 }
 
@@ -146,7 +149,7 @@ func (c *collector) walk(r gjson.Result, parent, path, key string, depth int) {
 		}
 		r.ForEach(func(k, v gjson.Result) bool {
 			c.walk(v, path, join(path, gjson.Escape(k.String())), k.String(), depth+1)
-			return true
+			return !c.full()
 		})
 	case r.IsArray():
 		if kv, ok := pairsOf(r); ok {
@@ -226,7 +229,7 @@ func (c *collector) pairs(list gjson.Result, path, key string, kv kvKeys) {
 		q := join(path, `#(`+kv.name+`=="`+name+`").`+kv.value)
 		c.add(field{path: q, key: name, title: title, parent: path, value: v,
 			hidden: hiddenList || strings.Contains(typ, "hidden") || hiddenKey(name), answer: true})
-		return true
+		return !c.full()
 	})
 }
 

@@ -311,17 +311,34 @@ var providerDedupe = map[string]string{"typeform": "event_id", "tally": "eventId
 // pickDedupe names a path whose value identifies this submission, so that
 // a provider's retry (even re-serialised) is a duplicate; "" when none.
 func pickDedupe(provider, doc string) string {
-	if p := providerDedupe[provider]; p != "" && str(&field{value: gjson.Get(doc, p)}) != "" {
+	top := topKeys(doc)
+	has := func(p string) bool {
+		first, _, _ := strings.Cut(p, ".")
+		return top[first] && str(&field{value: gjson.Get(doc, p)}) != ""
+	}
+	if p := providerDedupe[provider]; p != "" && has(p) {
 		return p
 	}
 	for _, parent := range []string{"", "submission.", "data.", "payload."} {
 		for _, n := range dedupeNames {
-			if str(&field{value: gjson.Get(doc, parent+n)}) != "" {
+			if has(parent + n) {
 				return parent + n
 			}
 		}
 	}
 	return ""
+}
+
+// topKeys are the keys of doc's root object, read in one pass: a path
+// whose first key is absent need not be looked up (which would scan the
+// whole document each time).
+func topKeys(doc string) map[string]bool {
+	out := map[string]bool{}
+	gjson.Parse(doc).ForEach(func(k, _ gjson.Result) bool {
+		out[k.String()] = true
+		return true
+	})
+	return out
 }
 
 // providerWhen are the conditions of mappings.example.yaml that keep other
