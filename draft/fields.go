@@ -177,13 +177,13 @@ func (c *collector) leaf(v gjson.Result, parent, path, key string) {
 // kvKeys names the keys of a name/value list entry.
 type kvKeys struct{ name, value string }
 
-// Keys that name a list entry and hold its value, in order of preference:
-// custom_key (Paperform's chosen name) before its generated key, a
-// question's text before its position.
-var (
-	nameKeys  = []string{"custom_key", "name", "label", "question", "propertyName", "title", "key", "fieldName"}
-	valueKeys = []string{"value", "answer", "propertyValue"}
-)
+// listKeys are the keys that name a list entry and hold its value, in
+// order of preference: custom_key (Paperform's chosen name) before its
+// generated key, a question's text before its position.
+func listKeys() (names [8]string, values [3]string) {
+	return [...]string{"custom_key", "name", "label", "question", "propertyName", "title", "key", "fieldName"},
+		[...]string{"value", "answer", "propertyValue"}
+}
 
 // pairsOf recognises a list of name/value objects: at least half of its
 // elements have a string under one of nameKeys and a value under one of
@@ -193,6 +193,7 @@ func pairsOf(list gjson.Result) (kvKeys, bool) {
 	if len(elems) == 0 || !elems[0].IsObject() {
 		return kvKeys{}, false
 	}
+	nameKeys, valueKeys := listKeys()
 	for _, nk := range nameKeys {
 		for _, vk := range valueKeys {
 			n := 0
@@ -288,27 +289,36 @@ func words(s string) []string {
 // compact is a label's words run together: "First Name" → "firstname".
 func compact(s string) string { return strings.Join(words(s), "") }
 
-// Words of the names of ids, timestamps and other technical values of a
-// generic payload, which are not answers to list as custom fields:
-// anywhere in the name, or as its last word.
-var (
-	bookkeepingAny  = map[string]bool{"id": true, "ids": true, "uuid": true, "uri": true, "url": true, "token": true, "ip": true, "slug": true, "hash": true, "signature": true}
-	bookkeepingLast = map[string]bool{
-		"at": true, "timestamp": true, "time": true, "date": true, "created": true, "updated": true, "timezone": true,
-		"type": true, "status": true, "version": true, "agent": true, "counter": true, "starred": true, "read": true,
-		"currency": true, "event": true, "keys": true, "source": true, "total": true, "limit": true, "active": true,
+// bookkeepingWord: a word that, anywhere in a generic payload's key, names
+// an id or a technical value rather than an answer.
+func bookkeepingWord(w string) bool {
+	switch w {
+	case "id", "ids", "uuid", "uri", "url", "token", "ip", "slug", "hash", "signature":
+		return true
 	}
-)
+	return false
+}
+
+// bookkeepingLastWord: a last word that names a timestamp, a status, a
+// counter: not an answer.
+func bookkeepingLastWord(w string) bool {
+	switch w {
+	case "at", "timestamp", "time", "date", "created", "updated", "timezone", "type", "status", "version", "agent",
+		"counter", "starred", "read", "currency", "event", "keys", "source", "total", "limit", "active":
+		return true
+	}
+	return false
+}
 
 // bookkeeping reports whether a generic payload's key names something
 // other than an answer: an id, a timestamp, a status, the form itself.
 func bookkeeping(key string) bool {
 	w := words(key)
-	if len(w) == 0 || w[0] == "form" || bookkeepingLast[w[len(w)-1]] {
+	if len(w) == 0 || w[0] == "form" || bookkeepingLastWord(w[len(w)-1]) {
 		return true
 	}
 	for _, x := range w {
-		if bookkeepingAny[x] {
+		if bookkeepingWord(x) {
 			return true
 		}
 	}

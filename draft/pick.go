@@ -58,10 +58,10 @@ func str(f *field) string {
 	return strings.TrimSpace(f.value.String())
 }
 
-func hasWord(f *field, set map[string]bool) bool {
+func hasWord(f *field, is func(word string) bool) bool {
 	for _, l := range f.labels() {
 		for _, w := range words(l) {
-			if set[w] {
+			if is(w) {
 				return true
 			}
 		}
@@ -69,12 +69,15 @@ func hasWord(f *field, set map[string]bool) bool {
 	return false
 }
 
-// otherPeople are words of fields that hold someone else's address: the
+// otherPerson: a word of a field that holds someone else's address: the
 // host of a meeting, the account owner, the partner.
-var otherPeople = map[string]bool{
-	"host": true, "owner": true, "organizer": true, "organiser": true, "user": true, "sender": true, "from": true,
-	"partner": true, "referrer": true, "referer": true, "agent": true, "assignee": true, "creator": true, "admin": true,
-	"cc": true, "bcc": true, "notify": true, "notification": true, "reply": true, "manager": true,
+func otherPerson(w string) bool {
+	switch w {
+	case "host", "owner", "organizer", "organiser", "user", "sender", "from", "partner", "referrer", "referer",
+		"agent", "assignee", "creator", "admin", "cc", "bcc", "notify", "notification", "reply", "manager":
+		return true
+	}
+	return false
 }
 
 // pickEmail takes the email-shaped value the payload most plausibly names
@@ -97,7 +100,7 @@ func pickEmail(fs []field) *field {
 		if f.answer {
 			score += 2
 		}
-		if hasWord(f, otherPeople) {
+		if hasWord(f, otherPerson) {
 			score -= 8
 		}
 		if score > bestScore {
@@ -132,13 +135,15 @@ func isLast(c string) bool {
 	return strings.Contains(c, "lastname") || strings.Contains(c, "surname") || strings.Contains(c, "familyname") || c == "last" || c == "lname"
 }
 
-// fullNames are labels (words run together) of a whole name.
-var fullNames = map[string]bool{
-	"name": true, "fullname": true, "yourname": true, "contactname": true, "customername": true, "clientname": true,
-	"attendeename": true, "inviteename": true, "respondentname": true, "personname": true, "leadname": true, "whatsyourname": true,
+// isFull: a label (words run together) of a whole name.
+func isFull(c string) bool {
+	switch c {
+	case "name", "fullname", "yourname", "contactname", "customername", "clientname", "attendeename",
+		"inviteename", "respondentname", "personname", "leadname", "whatsyourname":
+		return true
+	}
+	return strings.HasSuffix(c, "fullname")
 }
-
-func isFull(c string) bool { return fullNames[c] || strings.HasSuffix(c, "fullname") }
 
 // Gravity Forms posts a name field's parts under <field>.3 (first) and
 // <field>.6 (last), with no label.
@@ -198,17 +203,26 @@ func pairable(a, b *field) bool {
 	return (ma == nil) == (mb == nil) && (ma == nil || ma[1] == mb[1])
 }
 
-// partnerWords name the fields that carry a partner's key: referral
-// links put it in ?ref=, ?partner=, ?aff=, ?via=, ?fpr= (FirstPromoter).
-var partnerWords = map[string]bool{
-	"ref": true, "refid": true, "refcode": true, "referral": true, "referrer": true, "referer": true, "partner": true,
-	"partnerref": true, "partnerkey": true, "partnerid": true, "partnercode": true, "aff": true, "affid": true,
-	"affiliate": true, "affiliateid": true, "affiliatecode": true, "via": true, "fpr": true,
+// partnerWord: a word (or label) of the fields that carry a partner's key:
+// referral links put it in ?ref=, ?partner=, ?aff=, ?via=, ?fpr= (FirstPromoter).
+func partnerWord(w string) bool {
+	switch w {
+	case "ref", "refid", "refcode", "referral", "referrer", "referer", "partner", "partnerref", "partnerkey",
+		"partnerid", "partnercode", "aff", "affid", "affiliate", "affiliateid", "affiliatecode", "via", "fpr":
+		return true
+	}
+	return false
 }
 
-// notKeyWords rule a field out as a partner key: a partner's email or
+// notKeyWord rules a field out as a partner key: a partner's email or
 // name, or a channel such as utm_source=partner.
-var notKeyWords = map[string]bool{"email": true, "mail": true, "name": true, "url": true, "link": true, "source": true, "medium": true}
+func notKeyWord(w string) bool {
+	switch w {
+	case "email", "mail", "name", "url", "link", "source", "medium":
+		return true
+	}
+	return false
+}
 
 // keyShaped: a partner key is one short token.
 func keyShaped(f *field) bool {
@@ -217,10 +231,10 @@ func keyShaped(f *field) bool {
 }
 
 func partnerNamed(f *field) bool {
-	if hasWord(f, notKeyWords) {
+	if hasWord(f, notKeyWord) {
 		return false
 	}
-	return hasWord(f, partnerWords) || labelIs(f, func(c string) bool { return partnerWords[c] })
+	return hasWord(f, partnerWord) || labelIs(f, partnerWord)
 }
 
 // pickPartner ranks the partner key candidates: fields named like a
@@ -293,7 +307,7 @@ func urlParams(fs []field) map[string]string {
 			continue
 		}
 		for name, vals := range u.Query() {
-			if partnerWords[compact(name)] && len(vals) > 0 && vals[0] != "" && out[vals[0]] == "" {
+			if partnerWord(compact(name)) && len(vals) > 0 && vals[0] != "" && out[vals[0]] == "" {
 				out[vals[0]] = "?" + name + "= of " + fs[i].key
 			}
 		}
@@ -303,10 +317,26 @@ func urlParams(fs []field) map[string]string {
 
 // dedupeNames are keys whose value identifies one submission (not the
 // form: form_id would make every later lead a duplicate).
-var dedupeNames = []string{"event_id", "eventId", "submissionID", "submissionId", "submission_id", "response_id", "responseId", "entry_id", "entryId"}
+func dedupeNames() [9]string {
+	return [...]string{"event_id", "eventId", "submissionID", "submissionId", "submission_id", "response_id", "responseId", "entry_id", "entryId"}
+}
 
-// providerDedupe are the dedupe paths of mappings.example.yaml.
-var providerDedupe = map[string]string{"typeform": "event_id", "tally": "eventId", "calendly": "payload.uri", "webflow": "payload.id", "jotform": "submissionID"}
+// providerDedupe is the dedupe path of mappings.example.yaml for provider.
+func providerDedupe(provider string) string {
+	switch provider {
+	case "typeform":
+		return "event_id"
+	case "tally":
+		return "eventId"
+	case "calendly":
+		return "payload.uri"
+	case "webflow":
+		return "payload.id"
+	case "jotform":
+		return "submissionID"
+	}
+	return ""
+}
 
 // pickDedupe names a path whose value identifies this submission, so that
 // a provider's retry (even re-serialised) is a duplicate; "" when none.
@@ -316,11 +346,11 @@ func pickDedupe(provider, doc string) string {
 		first, _, _ := strings.Cut(p, ".")
 		return top[first] && str(&field{value: gjson.Get(doc, p)}) != ""
 	}
-	if p := providerDedupe[provider]; p != "" && has(p) {
+	if p := providerDedupe(provider); p != "" && has(p) {
 		return p
 	}
 	for _, parent := range []string{"", "submission.", "data.", "payload."} {
-		for _, n := range dedupeNames {
+		for _, n := range dedupeNames() {
 			if has(parent + n) {
 				return parent + n
 			}
@@ -341,18 +371,28 @@ func topKeys(doc string) map[string]bool {
 	return out
 }
 
-// providerWhen are the conditions of mappings.example.yaml that keep other
-// events of a provider (partial responses, cancellations) out.
-var providerWhen = map[string]mappings.Condition{
-	"typeform": {Path: "event_type", Op: mappings.OpEquals, Values: []string{"form_response"}},
-	"tally":    {Path: "eventType", Op: mappings.OpEquals, Values: []string{"FORM_RESPONSE"}},
-	"calendly": {Path: "event", Op: mappings.OpEquals, Values: []string{"invitee.created"}},
-	"webflow":  {Path: "triggerType", Op: mappings.OpEquals, Values: []string{"form_submission"}},
+// providerWhen is the condition of mappings.example.yaml that keeps a
+// provider's other events (partial responses, cancellations) out.
+func providerWhen(provider string) (mappings.Condition, bool) {
+	path, value := "", ""
+	switch provider {
+	case "typeform":
+		path, value = "event_type", "form_response"
+	case "tally":
+		path, value = "eventType", "FORM_RESPONSE"
+	case "calendly":
+		path, value = "event", "invitee.created"
+	case "webflow":
+		path, value = "triggerType", "form_submission"
+	default:
+		return mappings.Condition{}, false
+	}
+	return mappings.Condition{Path: path, Op: mappings.OpEquals, Values: []string{value}}, true
 }
 
 // pickWhen proposes the provider's condition when this event meets it.
 func pickWhen(provider, doc string) []mappings.Condition {
-	c, ok := providerWhen[provider]
+	c, ok := providerWhen(provider)
 	if !ok || gjson.Get(doc, c.Path).String() != c.Values[0] {
 		return nil
 	}
