@@ -137,9 +137,9 @@ func (s *Server) adminReplayEvent(c *gin.Context) {
 func (s *Server) adminReplay(c *gin.Context) {
 	status := c.Query("status")
 	switch status {
-	case store.StatusFailed, store.StatusDead, store.StatusDryRun, store.StatusRetrying, store.StatusQueued, store.StatusDelivered, store.StatusIgnored:
+	case store.StatusFailed, store.StatusDead, store.StatusDryRun, store.StatusCaptured, store.StatusRetrying, store.StatusQueued, store.StatusDelivered, store.StatusIgnored:
 	default:
-		c.JSON(http.StatusBadRequest, answer{Status: "error", Error: "status must be one of failed, dead, dry_run (or queued, retrying, delivered, ignored)"})
+		c.JSON(http.StatusBadRequest, answer{Status: "error", Error: "status must be one of failed, dead, dry_run, captured (or queued, retrying, delivered, ignored)"})
 		return
 	}
 	rep, err := s.replayer().ReplayMatching(c.Request.Context(), status, c.Query("source"), c.Query("force") == "true")

@@ -215,6 +215,12 @@ func (s *Server) buildIntake(c *gin.Context, src *source, raw []byte, contentTyp
 	}
 	hj, _ := json.Marshal(hdr)
 	in := &store.Intake{Source: src.Name, ContentType: contentType, Headers: hj, Payload: raw}
+	if src.Capture {
+		// No lead rules yet: the event is kept alone, deduped by its key,
+		// for a mapping to be written from it and replayed.
+		in.Captured, in.EventKey = true, items[0].DedupeKey
+		return in
+	}
 	in.Leads = newLeads(items, s.apiKeyFor(src.Source).IsZero())
 	if src.Each == "" && len(items) == 1 {
 		in.EventKey = items[0].DedupeKey
@@ -265,6 +271,9 @@ func (s *Server) ingest(ctx context.Context, in *store.Intake) (store.IntakeResu
 func decide(items []mappings.Item, res store.IntakeResult) *answer {
 	if res.Duplicate {
 		return &answer{Status: "duplicate", ID: res.EventID, code: http.StatusOK, outcome: "duplicate"}
+	}
+	if len(items) == 1 && items[0].Outcome == mappings.Captured {
+		return &answer{Status: "captured", ID: res.EventID, code: http.StatusAccepted, outcome: "captured"}
 	}
 	var accepted int
 	var problems []problem

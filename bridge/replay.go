@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/leadbridge/leadbridge/mappings"
 	"github.com/leadbridge/leadbridge/providers"
@@ -32,6 +33,11 @@ type Replayer struct {
 type ReplayReport struct {
 	Events int `json:"events"`
 	store.RequeueResult
+	// Captured counts events left as they were because their source has
+	// no lead rules yet (nothing to map them with): not a failure.
+	Captured int `json:"captured"`
+	// CapturedSources names those sources, sorted.
+	CapturedSources []string `json:"captured_sources,omitempty"`
 	// Problems say why events or leads still fail, one line each.
 	Problems []string `json:"problems"`
 }
@@ -71,6 +77,15 @@ func (r Replayer) replayOne(ctx context.Context, id int64, force bool, rep *Repl
 	if !ok {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("event %d: source %q is not in the mappings", id, ev.Source))
 		rep.Failed++
+		return nil
+	}
+	if src.Capture {
+		// Still no lead rules: the event stays captured until they exist.
+		rep.Captured++
+		if !slices.Contains(rep.CapturedSources, src.Name) {
+			rep.CapturedSources = append(rep.CapturedSources, src.Name)
+			slices.Sort(rep.CapturedSources)
+		}
 		return nil
 	}
 	doc, err := providers.Decode(src.Provider, ev.ContentType, ev.Payload)

@@ -26,22 +26,28 @@ type source struct {
 	limiter  *rate.Limiter // nil: no intake limit
 }
 
+// ProviderConfig is the authentication of a mapping source as providers
+// verifies (and signs) it.
+func ProviderConfig(s *mappings.Source) providers.Config {
+	var sig providers.SignatureSpec
+	if s.Signature != nil {
+		sig = providers.SignatureSpec{Header: s.Signature.Header, Algorithm: s.Signature.Algorithm, Encoding: s.Signature.Encoding, Prefix: s.Signature.Prefix}
+	}
+	return providers.Config{
+		Provider:  s.Provider,
+		Secrets:   mappings.Reveal(s.Secrets),
+		Tokens:    mappings.Reveal(s.Tokens),
+		URL:       s.URL,
+		Signature: sig,
+		Tolerance: s.Tolerance,
+		Insecure:  s.Insecure,
+	}
+}
+
 func compile(cfg *mappings.Config, now time.Time) (*runtime, error) {
 	rt := &runtime{cfg: cfg, sources: make(map[string]*source, len(cfg.Sources)), loaded: now}
 	for name, s := range cfg.Sources {
-		var sig providers.SignatureSpec
-		if s.Signature != nil {
-			sig = providers.SignatureSpec{Header: s.Signature.Header, Algorithm: s.Signature.Algorithm, Encoding: s.Signature.Encoding, Prefix: s.Signature.Prefix}
-		}
-		v, err := providers.NewVerifier(providers.Config{
-			Provider:  s.Provider,
-			Secrets:   mappings.Reveal(s.Secrets),
-			Tokens:    mappings.Reveal(s.Tokens),
-			URL:       s.URL,
-			Signature: sig,
-			Tolerance: s.Tolerance,
-			Insecure:  s.Insecure,
-		})
+		v, err := providers.NewVerifier(ProviderConfig(s))
 		if err != nil {
 			return nil, fmt.Errorf("source %q: %w", name, err)
 		}

@@ -57,7 +57,7 @@ func loadMappings(path string, o IO) (*mappings.Config, bool) {
 // and sends nothing (try, replay, events, init): the sources' secret
 // variables may be unset (product.md §2).
 func loadMappingsUnverified(path string, o IO) (*mappings.Config, bool) {
-	return loadWith(mappings.Loader{LookupEnv: o.lookupEnv(), UnsetSecretsOK: true}, path, o)
+	return loadWith(mappings.Loader{LookupEnv: o.lookupEnv(), AllowUnsetSecrets: true}, path, o)
 }
 
 func loadWith(l mappings.Loader, path string, o IO) (*mappings.Config, bool) {

@@ -64,6 +64,8 @@ Commands:
   replay       re-map stored events with the current mappings and queue them again
   prune        delete old delivered and ignored events now
   backup       write a consistent copy of the SQLite store
+  init         draft a mapping source from a stored (e.g. captured) event
+  send         sign a payload as the source's provider would and POST it
   fields       list the Partnero lead form's custom fields, with a cfields block
   healthcheck  exit 0 when the local server answers /healthz
   version      print version, commit and Go version
@@ -86,6 +88,8 @@ func commands() map[string]command {
 		"prune":   runPrune,
 		"backup":  runBackup,
 		"version": runVersion,
+		"init":    runInit,
+		"send":    runSend,
 
 		// ship: fields and healthcheck
 		"fields":      runFields,

@@ -118,10 +118,12 @@ func TestTryTypoHint(t *testing.T) {
 	require.Equal(t, 1, r.code)
 	require.Empty(t, r.out, "nothing to send")
 	require.Contains(t, r.err, `email: no value: path "form_response.answers.#(field.ref==\"emial\").email" yielded nothing`)
-	refs := "field.ref values there: first_name, last_name, email, phone, company_size, interests, monthly_budget, marketing_consent, start_date, website"
-	require.Contains(t, r.err, `email: path "form_response.answers.#(field.ref==\"emial\").email" matched nothing: no element of form_response.answers has field.ref == "emial"; `+refs+` (did you mean "email"?)`)
-	require.Contains(t, r.err, `(did you mean "last_name"?)`)
-	require.Contains(t, r.err, `(did you mean "company_size"?)`)
+	refs := `field.ref values there: first_name ("What's your first name?"), last_name ("And your last name?"), email ("Your work email?"), phone ("Phone number"), ` +
+		`company_size ("Company size"), interests ("What are you interested in?"), monthly_budget ("Monthly budget (EUR)"), marketing_consent ("May we email you?"), ` +
+		`start_date ("When do you want to start?"), website ("Company website")`
+	require.Contains(t, r.err, `email: path "form_response.answers.#(field.ref==\"emial\").email" matched nothing: no element of form_response.answers has field.ref == "emial"; `+refs+` (did you mean "email" ("Your work email?")?)`)
+	require.Contains(t, r.err, `(did you mean "last_name" ("And your last name?")?)`)
+	require.Contains(t, r.err, `(did you mean "company_size" ("Company size")?)`)
 	require.Contains(t, r.err, `partner.key: path "form_response.hidden.aff" matched nothing: form_response.hidden has no key "aff"; keys there: ref, utm_source, utm_medium`)
 }
 

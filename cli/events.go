@@ -21,7 +21,7 @@ func runEvents(ctx context.Context, args []string, o IO) int {
 	fs := newFlagSet("events", eventsUsage, o)
 	var status, source, limit string
 	var asJSON bool
-	fs.stringVar(&status, "status", "", "", "only events with this status (queued, retrying, delivered, dead, dry_run, failed, ignored)")
+	fs.stringVar(&status, "status", "", "", "only events with this status (queued, retrying, delivered, dead, dry_run, failed, ignored, captured)")
 	fs.stringVar(&source, "source", "", "", "only events of this source")
 	fs.stringVar(&limit, "limit", "", "50", "how many events to list")
 	fs.BoolVar(&asJSON, "json", false, "print JSON")

@@ -11,7 +11,7 @@ import (
 	"github.com/leadbridge/leadbridge/store"
 )
 
-const replayUsage = "replay ID... | replay --status failed|dead|dry_run [--source X] [--force] [--mappings PATH] [--db DB]"
+const replayUsage = "replay ID... | replay --status failed|dead|dry_run|captured [--source X] [--force] [--mappings PATH] [--db DB]"
 
 // runReplay re-maps stored events with the current mapping files and
 // queues their undelivered leads; a running server picks them up within a
@@ -20,7 +20,7 @@ func runReplay(ctx context.Context, args []string, o IO) int {
 	fs := newFlagSet("replay", replayUsage, o)
 	var status, source string
 	var force bool
-	fs.stringVar(&status, "status", "", "", "replay every event with this status: failed, dead or dry_run")
+	fs.stringVar(&status, "status", "", "", "replay every event with this status: failed, dead, dry_run or captured")
 	fs.stringVar(&source, "source", "", "", "with --status: only events of this source")
 	fs.BoolVar(&force, "force", false, "also re-send leads that were delivered")
 	pos, code, ok := fs.parseArgs(args)
@@ -39,9 +39,9 @@ func runReplay(ctx context.Context, args []string, o IO) int {
 	case len(ids) > 0 && status != "":
 		return usageError(fs, "give event ids or --status, not both")
 	case len(ids) == 0 && status == "":
-		return usageError(fs, "give event ids or --status failed|dead|dry_run")
-	case status != "" && status != store.StatusFailed && status != store.StatusDead && status != store.StatusDryRun:
-		return usageError(fs, "--status must be failed, dead or dry_run, got %q", status)
+		return usageError(fs, "give event ids or --status failed|dead|dry_run|captured")
+	case status != "" && !replayable(status):
+		return usageError(fs, "--status must be failed, dead, dry_run or captured, got %q", status)
 	case source != "" && status == "":
 		return usageError(fs, "--source goes with --status")
 	}
@@ -90,8 +90,22 @@ func printReplay(o IO, rep bridge.ReplayReport, force bool) {
 	if rep.Duplicate > 0 {
 		fmt.Fprintf(o.Out, ", %d duplicate%s of other events", rep.Duplicate, plural(rep.Duplicate))
 	}
+	if rep.Captured > 0 {
+		fmt.Fprintf(o.Out, ", %d still captured (no lead: rules yet in %s; draft them with leadbridge init --event ID)",
+			rep.Captured, strings.Join(rep.CapturedSources, ", "))
+	}
 	fmt.Fprintln(o.Out)
 	for _, p := range rep.Problems {
 		fmt.Fprintf(o.Out, "  %s\n", p)
 	}
+}
+
+// replayable reports whether --status may name status: the statuses that
+// wait for a fix (a mapping, a key, lead rules).
+func replayable(status string) bool {
+	switch status {
+	case store.StatusFailed, store.StatusDead, store.StatusDryRun, store.StatusCaptured:
+		return true
+	}
+	return false
 }

@@ -192,6 +192,9 @@ func reportTry(o IO, src *mappings.Source, items []mappings.Item, notes []mappin
 			}
 		case mappings.Ignored:
 			fmt.Fprintf(o.Err, "%s: ignored (%s); answered 200, nothing is sent\n", prefix, it.Reason)
+		case mappings.Captured:
+			fmt.Fprintf(o.Err, "%s: captured: the source has no lead: rules; answered 202 captured and stored (dedupe key %s), nothing is sent.\n"+
+				"  Draft its rules from a stored event with leadbridge init --event ID, then replay --status captured\n", prefix, it.DedupeKey)
 		case mappings.Failed:
 			exit = exitFailed
 			fmt.Fprintf(o.Err, "%s: mapping failed; answered 422 and stored for replay:\n", prefix)

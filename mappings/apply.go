@@ -14,9 +14,10 @@ type Outcome int
 
 // Outcomes of Apply.
 const (
-	Mapped  Outcome = iota + 1 // a lead body is ready to send
-	Ignored                    // a when condition failed, or no partner with partner_missing: ignore
-	Failed                     // the mapping could not build a valid lead
+	Mapped   Outcome = iota + 1 // a lead body is ready to send
+	Ignored                     // a when condition failed, or no partner with partner_missing: ignore
+	Failed                      // the mapping could not build a valid lead
+	Captured                    // the source has no lead rules: the event is kept as it is
 )
 
 // String implements fmt.Stringer.
@@ -28,6 +29,8 @@ func (o Outcome) String() string {
 		return "ignored"
 	case Failed:
 		return "failed"
+	case Captured:
+		return "captured"
 	}
 	return fmt.Sprintf("outcome(%d)", int(o))
 }
@@ -89,6 +92,9 @@ func (s *Source) Explain(raw []byte, doc string) ([]Item, []Note) {
 }
 
 func (s *Source) apply(raw []byte, doc string, trace bool) ([]Item, []Note) {
+	if s.Capture {
+		return []Item{s.capture(raw, doc)}, nil
+	}
 	var notes *[]Note
 	if trace {
 		notes = new([]Note)
@@ -127,6 +133,17 @@ func (s *Source) apply(raw []byte, doc string, trace bool) ([]Item, []Note) {
 		return items, *notes
 	}
 	return items, nil
+}
+
+// capture is the one item of a source without lead rules: the event is
+// deduped like any other (its dedupe path, else the hash of the body), and
+// neither when nor each applies until lead rules exist to map it.
+func (s *Source) capture(raw []byte, doc string) Item {
+	key := HashKey(raw)
+	if s.Each == "" {
+		key = s.dedupeKey(doc, raw)
+	}
+	return Item{DedupeKey: key, Outcome: Captured}
 }
 
 // HashKey is the dedupe key of a raw body (or element) without a dedupe

@@ -59,20 +59,24 @@ func diagnose(doc, path string) string {
 			ctxName = path[:c.end]
 			continue
 		}
-		return describeMiss(ctx, ctxName, c.text)
+		return describeMiss(doc, ctx, ctxName, c.text)
 	}
 	return "the path matched"
 }
 
-// describeMiss says what ctx offers instead of component comp.
-func describeMiss(ctx gjson.Result, ctxName, comp string) string {
+// describeMiss says what ctx offers instead of component comp; Typeform
+// refs are named with their question titles, which doc holds.
+func describeMiss(doc string, ctx gjson.Result, ctxName, comp string) string {
 	switch {
 	case ctx.IsObject():
 		keys := allKeys(ctx)
 		key := unescapeKey(comp)
-		msg := fmt.Sprintf("%s has no key %q; keys there: %s", ctxName, key, listOrNone(keys, 25))
+		titles := titlesFor(doc, ctxName, "")
+		msg := fmt.Sprintf("%s has no key %q; keys there: %s", ctxName, key, listOrNone(titles.list(keys), 25))
 		if s := closest(key, keys); s != "" {
-			msg += fmt.Sprintf(" (did you mean %q?)", s)
+			msg += fmt.Sprintf(" (did you mean %s?)", titles.quote(s))
+		} else if s := titles.guess(key, keys); s != "" {
+			msg += fmt.Sprintf(" (did you mean %s?)", titles.quote(s))
 		}
 		return msg
 	case ctx.IsArray():
@@ -82,9 +86,12 @@ func describeMiss(ctx gjson.Result, ctxName, comp string) string {
 			if len(vals) == 0 {
 				return fmt.Sprintf("no element of %s (%d elements) has %s; element keys: %s", ctxName, n, qkey, listOrNone(elementKeys(ctx), 25))
 			}
-			msg := fmt.Sprintf("no element of %s has %s %s %q; %s values there: %s", ctxName, qkey, op, want, qkey, listOrNone(vals, 40))
+			titles := titlesFor(doc, ctxName, qkey)
+			msg := fmt.Sprintf("no element of %s has %s %s %q; %s values there: %s", ctxName, qkey, op, want, qkey, listOrNone(titles.list(vals), 40))
 			if s := closest(want, vals); s != "" {
-				msg += fmt.Sprintf(" (did you mean %q?)", s)
+				msg += fmt.Sprintf(" (did you mean %s?)", titles.quote(s))
+			} else if s := titles.guess(want, vals); s != "" {
+				msg += fmt.Sprintf(" (did you mean %s?)", titles.quote(s))
 			}
 			return msg
 		}

@@ -15,7 +15,7 @@ func TestDiagnose(t *testing.T) {
 		name, doc, path, want string
 	}{
 		{"typo in query value", tf, `form_response.answers.#(field.ref=="compnay_size").choice.label`,
-			`no element of form_response.answers has field.ref == "compnay_size"; field.ref values there: first_name, last_name, email, phone, company_size, interests, monthly_budget, marketing_consent, start_date, website (did you mean "company_size"?)`},
+			`no element of form_response.answers has field.ref == "compnay_size"; field.ref values there: first_name ("What's your first name?"), last_name ("And your last name?"), email ("Your work email?"), phone ("Phone number"), company_size ("Company size"), interests ("What are you interested in?"), monthly_budget ("Monthly budget (EUR)"), marketing_consent ("May we email you?"), start_date ("When do you want to start?"), website ("Company website") (did you mean "company_size" ("Company size")?)`},
 		{"typo in key", tf, `form_response.hiden.ref`,
 			`form_response has no key "hiden"; keys there: form_id, token, landed_at, submitted_at, hidden, calculated, variables, definition, answers, ending (did you mean "hidden"?)`},
 		{"missing leaf", tf, `form_response.hidden.aff`,
@@ -57,7 +57,7 @@ func TestExplainNamesTheRefs(t *testing.T) {
 	require.Equal(t, Failed, items[0].Outcome)
 	require.Equal(t, []Failure{{Field: "name", Message: `no value: path "form_response.answers.#(field.ref==\"frist_name\").text" yielded nothing`}}, items[0].Problems)
 	require.Equal(t, []Note{
-		{Field: "name", Message: `path "form_response.answers.#(field.ref==\"frist_name\").text" matched nothing: no element of form_response.answers has field.ref == "frist_name"; field.ref values there: first_name, last_name, email, phone, company_size, interests, monthly_budget, marketing_consent, start_date, website (did you mean "first_name"?)`},
+		{Field: "name", Message: `path "form_response.answers.#(field.ref==\"frist_name\").text" matched nothing: no element of form_response.answers has field.ref == "frist_name"; field.ref values there: first_name ("What's your first name?"), last_name ("And your last name?"), email ("Your work email?"), phone ("Phone number"), company_size ("Company size"), interests ("What are you interested in?"), monthly_budget ("Monthly budget (EUR)"), marketing_consent ("May we email you?"), start_date ("When do you want to start?"), website ("Company website") (did you mean "first_name" ("What's your first name?")?)`},
 		{Field: "partner.key", Message: `path "form_response.hidden.aff" matched nothing: form_response.hidden has no key "aff"; keys there: ref, utm_source, utm_medium`, MissingKey: true},
 	}, notes)
 	// Apply (the hot path) collects no notes and gives the same items.

@@ -19,12 +19,12 @@ import (
 type Loader struct {
 	// LookupEnv resolves ${VAR}; nil means os.LookupEnv. Tests inject a map.
 	LookupEnv func(string) (string, bool)
-	// UnsetSecretsOK accepts secrets, tokens and API keys whose ${VAR} is
-	// unset or empty, as unresolved secrets (Secret.Unresolved): for the
-	// commands that check no signature and send nothing (try, replay,
-	// events, init), which an operator runs without the server's secrets.
-	// A default on a secret is still an error.
-	UnsetSecretsOK bool
+	// AllowUnsetSecrets accepts a secret, token or API key whose ${VAR}
+	// is unset or empty: it loads as a Secret that reports Unset and reveals
+	// "". For the commands that check no signature and send nothing (try,
+	// replay, init), which the server's secrets need not reach. A
+	// ${VAR:-default} on a secret stays an error.
+	AllowUnsetSecrets bool
 }
 
 // Load parses one mapping file from memory using the process environment.
@@ -116,7 +116,7 @@ func (l Loader) loadFiles(files []fileData) (*Config, error) {
 		cfg.Files = append(cfg.Files, f.name)
 		fmt.Fprintf(h, "%s\x00%d\x00", f.name, len(f.data))
 		h.Write(f.data)
-		p := &parser{file: f.name, lookup: lookup, errs: lerr, unsetSecretsOK: l.UnsetSecretsOK}
+		p := &parser{file: f.name, lookup: lookup, errs: lerr, allowUnset: l.AllowUnsetSecrets}
 		for _, src := range p.parseFile(f.data) {
 			if prev, dup := cfg.Sources[src.Name]; dup {
 				lerr.Problems = append(lerr.Problems, Problem{File: src.File, Line: src.Line, Col: 3, Source: src.Name,
@@ -145,12 +145,11 @@ func (l Loader) loadFiles(files []fileData) (*Config, error) {
 // parser walks the YAML nodes of one file, collecting every problem
 // instead of stopping at the first: a user fixing a file wants the list.
 type parser struct {
-	file   string
-	lookup func(string) (string, bool)
-	errs   *LoadError
-	source string // the source being parsed, for messages
-	// unsetSecretsOK: see Loader.UnsetSecretsOK.
-	unsetSecretsOK bool
+	file       string
+	lookup     func(string) (string, bool)
+	errs       *LoadError
+	source     string // the source being parsed, for messages
+	allowUnset bool   // Loader.AllowUnsetSecrets
 }
 
 func (p *parser) add(n *yaml.Node, field, format string, args ...any) {
@@ -331,17 +330,6 @@ func (p *parser) boolean(n *yaml.Node, field string) (bool, bool) {
 	return false, false
 }
 
-// unsetVar reports whether n is a scalar whose only problem is an unset
-// or empty ${VAR} (no default written anywhere in it).
-func unsetVar(n *yaml.Node, lookup func(string) (string, bool)) bool {
-	if n.Kind != yaml.ScalarNode {
-		return false
-	}
-	e, err := expandEnv(n.Value, lookup)
-	var unset *unsetVarError
-	return errors.As(err, &unset) && !e.withDefault && !strings.Contains(n.Value, ":-")
-}
-
 // secrets reads a secret or a list of secrets. Each must be non-empty and
 // must not come from a ${VAR:-default}: a default secret is one that is
 // published in the file, which is no secret.
@@ -357,8 +345,8 @@ func (p *parser) secrets(n *yaml.Node, field string) []Secret {
 	var out []Secret
 	for _, it := range items {
 		it = deref(it)
-		if p.unsetSecretsOK && unsetVar(it, p.lookup) {
-			out = append(out, Secret{unresolved: true})
+		if s, ok := p.unsetSecret(it); ok {
+			out = append(out, s)
 			continue
 		}
 		e, ok := p.scalar(it, field)
@@ -371,8 +359,27 @@ func (p *parser) secrets(n *yaml.Node, field string) []Secret {
 		case strings.TrimSpace(e.value) == "":
 			p.add(it, field, "empty secret")
 		default:
-			out = append(out, Secret{v: e.value})
+			s := Secret{v: e.value}
+			if e.referenced {
+				s.ref = it.Value
+			}
+			out = append(out, s)
 		}
 	}
 	return out
+}
+
+// unsetSecret returns the placeholder of a secret whose variable is unset
+// or empty, when the loader allows them. A default, a bad name or an
+// unterminated ${ are still reported by the normal path.
+func (p *parser) unsetSecret(n *yaml.Node) (Secret, bool) {
+	if !p.allowUnset || n.Kind != yaml.ScalarNode || n.Tag == "!!null" || strings.Contains(n.Value, ":-") {
+		return Secret{}, false
+	}
+	e, err := expandEnv(n.Value, p.lookup)
+	var unset *unsetVarError
+	if errors.As(err, &unset) || (err == nil && e.referenced && strings.TrimSpace(e.value) == "") {
+		return Secret{ref: n.Value, unset: true}, true
+	}
+	return Secret{}, false
 }

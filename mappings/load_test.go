@@ -390,18 +390,18 @@ func TestUnsetSecretsOK(t *testing.T) {
 	_, err := Loader{LookupEnv: none}.Load("t.yaml", []byte(y))
 	require.ErrorContains(t, err, "environment variable TF_SECRET is not set")
 
-	cfg, err := Loader{LookupEnv: none, UnsetSecretsOK: true}.Load("t.yaml", []byte(y))
+	cfg, err := Loader{LookupEnv: none, AllowUnsetSecrets: true}.Load("t.yaml", []byte(y))
 	require.NoError(t, err)
 	s := cfg.Sources["s"]
 	require.Len(t, s.Secrets, 1)
-	require.True(t, s.Secrets[0].Unresolved())
+	require.True(t, s.Secrets[0].Unset())
 	require.False(t, s.APIKey.IsZero(), "an unresolved per-source key is configured: its leads are not dry_run")
 
 	// A default is still an error, and so is a bad value elsewhere.
 	bad := strings.Replace(y, "${TF_SECRET}", "${TF_SECRET:-x}", 1)
-	_, err = Loader{LookupEnv: none, UnsetSecretsOK: true}.Load("t.yaml", []byte(bad))
+	_, err = Loader{LookupEnv: none, AllowUnsetSecrets: true}.Load("t.yaml", []byte(bad))
 	require.ErrorContains(t, err, "a secret may not use a ${VAR:-default}")
 	bad = strings.Replace(y, "provider: typeform", "provider: ${PROVIDER}", 1)
-	_, err = Loader{LookupEnv: none, UnsetSecretsOK: true}.Load("t.yaml", []byte(bad))
+	_, err = Loader{LookupEnv: none, AllowUnsetSecrets: true}.Load("t.yaml", []byte(bad))
 	require.ErrorContains(t, err, "environment variable PROVIDER is not set")
 }

@@ -54,7 +54,11 @@ type Source struct {
 	FallbackPartner *Partner // literal partner for a second try after "Invalid partner key"
 	APIKey          Secret   // partnero.api_key: deliver to another program; zero means the default key
 
-	Lead LeadRules
+	// Capture is set for a source written without lead: rules: its
+	// verified webhooks are stored as captured, for a mapping to be
+	// written from the payloads the provider really sends, then replayed.
+	Capture bool
+	Lead    LeadRules
 }
 
 // Values of Source.PartnerMissing.

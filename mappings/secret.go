@@ -7,9 +7,12 @@ import "log/slog"
 // dumps, errors and logs cannot leak it; Reveal is the only way to read it.
 type Secret struct {
 	v string
-	// unresolved marks a secret whose ${VAR} was unset where the loader
-	// allowed it (Loader.UnsetSecretsOK): configured, value unknown.
-	unresolved bool
+	// ref is the value as written when it names variables ("${X}"):
+	// not secret, and what a drafted source writes again.
+	ref string
+	// unset: loaded with AllowUnsetSecrets while a variable of ref was
+	// unset or empty; v is empty.
+	unset bool
 }
 
 // NewSecret wraps a value; used by tests and by callers building configs in code.
@@ -20,13 +23,19 @@ const redacted = "<secret>"
 // Reveal returns the secret value, for the code that verifies or authenticates with it.
 func (s Secret) Reveal() string { return s.v }
 
-// IsZero reports whether no secret is configured. An unresolved secret
-// is configured (its variable is only unset where it is not needed).
-func (s Secret) IsZero() bool { return s.v == "" && !s.unresolved }
+// IsZero reports whether no secret is configured. A secret whose variable
+// was unset at load (Loader.AllowUnsetSecrets) is configured: it is set
+// where the server runs.
+func (s Secret) IsZero() bool { return s.v == "" && !s.unset }
 
-// Unresolved reports whether the secret's ${VAR} was unset when loaded
-// with Loader.UnsetSecretsOK: it is configured, but its value is unknown.
-func (s Secret) Unresolved() bool { return s.unresolved }
+// Ref returns the secret as written in the file when it references
+// environment variables (e.g. "${TYPEFORM_SECRET}"), or "" for a literal.
+// It holds no secret value.
+func (s Secret) Ref() string { return s.ref }
+
+// Unset reports whether the secret's variable was unset or empty when the
+// file was loaded with Loader.AllowUnsetSecrets: Reveal then returns "".
+func (s Secret) Unset() bool { return s.unset }
 
 // String implements fmt.Stringer.
 func (s Secret) String() string { return redacted }

@@ -135,9 +135,8 @@ func (p *parser) validateSource(src *Source, v, providerNode, signatureNode, url
 			p.add(signatureNode, "signature", "signature needs a secret")
 		}
 	}
-	if leadNode == nil {
-		p.add(v, "lead", "missing: a source needs lead rules (name, email, partner)")
-	}
+	// Without lead: the source captures (product.md §3): nothing to check.
+	src.Capture = leadNode == nil
 }
 
 func (p *parser) hasKey(m *yaml.Node, key string) bool { return p.keyNode(m, key) != m }
