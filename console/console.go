@@ -47,12 +47,11 @@ type Config struct {
 
 // Store is what the console reads; *store.Store implements it.
 type Store interface {
-	ListEvents(ctx context.Context, f store.Filter) ([]store.EventSummary, error)
+	EventPage(ctx context.Context, f store.Filter) ([]store.EventSummary, error)
 	GetEvent(ctx context.Context, id int64) (*store.Event, error)
 	Stats(ctx context.Context) (store.QueueStats, error)
 	Activity(ctx context.Context, since time.Time) (store.Activity, error)
 	SourceActivity(ctx context.Context) ([]store.SourceActivity, error)
-	Attribution(ctx context.Context, since time.Time) ([]store.Attribution, error)
 	RecentPayloads(ctx context.Context, source string, limit int, maxBytes int64) ([]store.StoredPayload, error)
 	MatchingEventIDs(ctx context.Context, f store.Filter) ([]int64, error)
 }
@@ -84,8 +83,9 @@ type Deps struct {
 	Logger *slog.Logger
 }
 
-// handler is the console. Its only state is the session key and the
-// login limiter: sessions are signed cookies (auth.go).
+// handler is the console. Its state is the session key, the login
+// limiter and the playground's cache of one source's stored events:
+// sessions are signed cookies (auth.go).
 type handler struct {
 	cfg   Config
 	deps  Deps
@@ -94,6 +94,9 @@ type handler struct {
 	key   []byte // signs sessions and CSRF tokens; derived from the token
 	pages *pages
 	mux   *http.ServeMux
+	// history caches the decoded stored events of the source being edited
+	// in the playground.
+	history historyCache
 	// logins bounds login attempts (right or wrong), so that the token
 	// cannot be guessed at the speed of the network.
 	logins *rate.Limiter

@@ -57,7 +57,7 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request, s *session) {
 }
 
 func (h *handler) renderEvents(w http.ResponseWriter, r *http.Request, s *session, f store.Filter, rep *replayResult) {
-	list, err := h.deps.Store.ListEvents(r.Context(), f)
+	list, err := h.deps.Store.EventPage(r.Context(), f)
 	if err != nil {
 		h.storeFailed(w, r, s, "list events", err)
 		return

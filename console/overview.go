@@ -45,9 +45,12 @@ type window struct {
 	Attributions []attribution
 }
 
+// attribution is one source's unattributed share in a window.
 type attribution struct {
-	store.Attribution
-	Warn bool
+	Source       string
+	Leads        int64
+	Unattributed int64
+	Warn         bool // over the notification threshold
 }
 
 type overviewData struct {
@@ -65,39 +68,58 @@ func (h *handler) overview(w http.ResponseWriter, r *http.Request, s *session) {
 		h.storeFailed(w, r, s, "lead counts", err)
 		return
 	}
-	var dayAttr []store.Attribution
-	for _, win := range []struct {
-		label string
-		span  time.Duration
-	}{{"Last 24 hours", 24 * time.Hour}, {"Last 7 days", 7 * 24 * time.Hour}} {
-		// Whole hours: the current one and the ones before it.
-		since := now.Truncate(time.Hour).Add(time.Hour - win.span)
-		act, err := h.deps.Store.Activity(ctx, since)
-		if err != nil {
-			h.storeFailed(w, r, s, "activity", err)
-			return
-		}
-		attr, err := h.deps.Store.Attribution(ctx, since)
-		if err != nil {
-			h.storeFailed(w, r, s, "attribution", err)
-			return
-		}
-		if dayAttr == nil {
-			dayAttr = attr
-		}
-		data.Windows = append(data.Windows, newWindow(win.label, since, now, act, attr))
+	// Whole hours: the current one and the ones before it. One read of
+	// the longest window serves both.
+	hour := now.Truncate(time.Hour)
+	act, err := h.deps.Store.Activity(ctx, hour.Add(time.Hour-7*24*time.Hour))
+	if err != nil {
+		h.storeFailed(w, r, s, "activity", err)
+		return
 	}
-	data.Warnings = h.warnings(stats, dayAttr)
+	day := newWindow("Last 24 hours", hour.Add(time.Hour-24*time.Hour), now, act)
+	data.Windows = []window{day, newWindow("Last 7 days", act.Since, now, act)}
+	data.Warnings = h.warnings(stats, day.Attributions)
 	h.render(w, r, s, http.StatusOK, "overview", data)
 }
 
-func newWindow(label string, since, now time.Time, act store.Activity, attr []store.Attribution) window {
-	win := window{Label: label, Chart: hourChart(since, now, act.Hours)}
-	win.Events, win.EventsTotal = countRows(act.Events, true)
-	win.Leads, win.LeadsTotal = countRows(act.Leads, false)
-	for _, a := range attr {
-		win.Attributions = append(win.Attributions, attribution{Attribution: a,
-			Warn: a.Leads >= unattributedMin && float64(a.Unattributed) >= unattributedShare*float64(a.Leads)})
+// newWindow sums up the hours of act from since on.
+func newWindow(label string, since, now time.Time, act store.Activity) window {
+	var events []store.HourCount
+	eventsBy, leadsBy := map[string]int64{}, map[string]int64{}
+	for _, hc := range act.Events {
+		if !hc.Hour.Before(since) {
+			events = append(events, hc)
+			eventsBy[hc.Status] += hc.N
+		}
+	}
+	for _, hc := range act.Leads {
+		if !hc.Hour.Before(since) {
+			leadsBy[hc.Status] += hc.N
+		}
+	}
+	win := window{Label: label, Chart: hourChart(since, now, events)}
+	win.Events, win.EventsTotal = countRows(eventsBy, true)
+	win.Leads, win.LeadsTotal = countRows(leadsBy, false)
+	bySource := map[string]*attribution{}
+	var names []string
+	for _, ha := range act.Attribution {
+		if ha.Hour.Before(since) {
+			continue
+		}
+		a, ok := bySource[ha.Source]
+		if !ok {
+			a = &attribution{Source: ha.Source}
+			bySource[ha.Source] = a
+			names = append(names, ha.Source)
+		}
+		a.Leads += ha.Leads
+		a.Unattributed += ha.Unattributed
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		a := bySource[n]
+		a.Warn = a.Leads >= unattributedMin && float64(a.Unattributed) >= unattributedShare*float64(a.Leads)
+		win.Attributions = append(win.Attributions, *a)
 	}
 	return win
 }
@@ -136,7 +158,7 @@ func countRows(m map[string]int64, link bool) ([]countRow, int64) {
 }
 
 // warnings lists what a person should act on (product.md §6).
-func (h *handler) warnings(stats store.QueueStats, dayAttr []store.Attribution) []warning {
+func (h *handler) warnings(stats store.QueueStats, dayAttr []attribution) []warning {
 	st := h.deps.Status.Status()
 	var ws []warning
 	labels := make([]string, 0, len(st.AuthFailing))
@@ -165,7 +187,7 @@ func (h *handler) warnings(stats store.QueueStats, dayAttr []store.Attribution) 
 			Link: "/events?status=failed", Label: "failed events"})
 	}
 	for _, a := range dayAttr {
-		if a.Leads >= unattributedMin && float64(a.Unattributed) >= unattributedShare*float64(a.Leads) {
+		if a.Warn {
 			ws = append(ws, warning{Text: fmt.Sprintf("Source %s: %d of %d leads in the last 24 hours had no partner identifier (a broken hidden field looks like this).",
 				a.Source, a.Unattributed, a.Leads), Link: "/events?source=" + url.QueryEscape(a.Source), Label: a.Source + " events"})
 		}

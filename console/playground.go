@@ -85,7 +85,7 @@ func (h *handler) playData(w http.ResponseWriter, r *http.Request, s *session, i
 		data.Sources = append(data.Sources, n)
 	}
 	slices.Sort(data.Sources)
-	recent, err := h.deps.Store.ListEvents(r.Context(), store.Filter{Limit: 30})
+	recent, err := h.deps.Store.EventPage(r.Context(), store.Filter{Limit: 30})
 	if err != nil {
 		h.storeFailed(w, r, s, "list events", err)
 		return nil, false

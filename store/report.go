@@ -11,70 +11,99 @@ import (
 // window, per source, and the stored payloads a mapping is tried on. None
 // of them writes, locks or touches the queue.
 
-// Activity is what arrived from Since on.
+// Activity is what arrived from Since on, per hour: one read of the
+// window serves every shorter window inside it (the console's 24 h and
+// 7 d).
 type Activity struct {
 	Since time.Time
-	// Events counts the events received since, by their status.
-	Events map[string]int64
-	// Leads counts the leads of those events, by their own status.
-	Leads map[string]int64
-	// Hours counts the events per hour (UTC) and status; hours without
-	// events are left out.
-	Hours []HourCount
+	// Events counts events per hour received and status.
+	Events []HourCount
+	// Leads counts the leads of those events per hour their event was
+	// received and the lead's own status.
+	Leads []HourCount
+	// Attribution counts, per hour and source, the leads that reached the
+	// partner rules and those that came without a partner identifier
+	// (product.md §7 "unattributed").
+	Attribution []HourAttribution
 }
 
-// HourCount is how many events of one status arrived in one hour.
+// HourCount is how many events (or leads) of one status arrived in one
+// hour; hours without any are left out.
 type HourCount struct {
 	Hour   time.Time // the start of the hour, UTC
 	Status string
 	N      int64
 }
 
-// Activity counts events and leads received since a time, and events per
-// hour; it reads the received_at index only.
+// HourAttribution is one source's attribution in one hour.
+type HourAttribution struct {
+	Hour   time.Time
+	Source string
+	// Leads counts lead candidates that reached the partner rules: every
+	// lead except those a when condition ignored.
+	Leads int64
+	// Unattributed counts those ignored as "no partner", failed for it
+	// (partner_missing: fail) or sent with the fallback partner.
+	Unattributed int64
+}
+
+// hourMS is an hour in the store's millisecond timestamps.
+const hourMS = 3600000
+
+// Activity counts events, their leads and the unattributed leads received
+// from since on, per hour. It reads the received_at index and the events
+// and leads of the window.
 func (s *Store) Activity(ctx context.Context, since time.Time) (Activity, error) {
-	a := Activity{Since: since, Events: map[string]int64{}, Leads: map[string]int64{}}
+	a := Activity{Since: since}
 	from := s.ms(since)
-	if err := s.countInto(ctx, a.Events, `SELECT status, COUNT(*) FROM lb_events WHERE received_at >= $1 GROUP BY status`, from); err != nil {
-		return a, fmt.Errorf("count events: %w", err)
-	}
-	if err := s.countInto(ctx, a.Leads, `SELECT l.status, COUNT(*) FROM lb_leads l JOIN lb_events e ON e.id = l.event_id
-		WHERE e.received_at >= $1 GROUP BY l.status`, from); err != nil {
-		return a, fmt.Errorf("count leads: %w", err)
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT received_at / 3600000, status, COUNT(*) FROM lb_events
-		WHERE received_at >= $1 GROUP BY received_at / 3600000, status ORDER BY 1, 2`, from)
-	if err != nil {
+	var err error
+	if a.Events, err = s.hourCounts(ctx, `SELECT received_at / 3600000, status, COUNT(*) FROM lb_events
+		WHERE received_at >= $1 GROUP BY received_at / 3600000, status ORDER BY 1, 2`, from); err != nil {
 		return a, fmt.Errorf("count events per hour: %w", err)
+	}
+	if a.Leads, err = s.hourCounts(ctx, `SELECT e.received_at / 3600000, l.status, COUNT(*) FROM lb_leads l JOIN lb_events e ON e.id = l.event_id
+		WHERE e.received_at >= $1 GROUP BY e.received_at / 3600000, l.status ORDER BY 1, 2`, from); err != nil {
+		return a, fmt.Errorf("count leads per hour: %w", err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT e.received_at / 3600000, l.source, COUNT(*),
+		SUM(CASE WHEN (l.status = 'ignored' AND l.reason = 'no partner') OR l.fallback_used <> 0
+			OR (l.status = 'failed' AND l.reason LIKE '%"field":"partner"%') THEN 1 ELSE 0 END)
+		FROM lb_leads l JOIN lb_events e ON e.id = l.event_id
+		WHERE e.received_at >= $1 AND NOT (l.status = 'ignored' AND l.reason <> 'no partner')
+		GROUP BY e.received_at / 3600000, l.source ORDER BY 1, 2`, from)
+	if err != nil {
+		return a, fmt.Errorf("count unattributed leads: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var h HourCount
+		var h HourAttribution
 		var hour int64
-		if err := rows.Scan(&hour, &h.Status, &h.N); err != nil {
+		if err := rows.Scan(&hour, &h.Source, &h.Leads, &h.Unattributed); err != nil {
 			return a, err
 		}
-		h.Hour = fromMS(hour * 3600000)
-		a.Hours = append(a.Hours, h)
+		h.Hour = fromMS(hour * hourMS)
+		a.Attribution = append(a.Attribution, h)
 	}
 	return a, rows.Err()
 }
 
-func (s *Store) countInto(ctx context.Context, dst map[string]int64, q string, args ...any) error {
+func (s *Store) hourCounts(ctx context.Context, q string, args ...any) ([]HourCount, error) {
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
+	var out []HourCount
 	for rows.Next() {
-		var k string
-		var n int64
-		if err := rows.Scan(&k, &n); err != nil {
-			return err
+		var h HourCount
+		var hour int64
+		if err := rows.Scan(&hour, &h.Status, &h.N); err != nil {
+			return nil, err
 		}
-		dst[k] = n
+		h.Hour = fromMS(hour * hourMS)
+		out = append(out, h)
 	}
-	return rows.Err()
+	return out, rows.Err()
 }
 
 // SourceActivity sums up the stored events of one source.
@@ -108,42 +137,6 @@ func (s *Store) SourceActivity(ctx context.Context) ([]SourceActivity, error) {
 		if t := fromMS(last); t.After(sa.Last) {
 			sa.Last = t
 		}
-	}
-	return out, rows.Err()
-}
-
-// Attribution is, for one source, how many of its mapped leads came
-// without a partner identifier (product.md §7 "unattributed").
-type Attribution struct {
-	Source string
-	// Leads counts lead candidates that reached the partner rules: every
-	// lead except those a when condition ignored.
-	Leads int64
-	// Unattributed counts those ignored as "no partner", failed for it
-	// (partner_missing: fail) or sent with the fallback partner.
-	Unattributed int64
-}
-
-// Attribution counts, per source, the unattributed share of the leads of
-// events received since a time.
-func (s *Store) Attribution(ctx context.Context, since time.Time) ([]Attribution, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT l.source, COUNT(*),
-		SUM(CASE WHEN (l.status = 'ignored' AND l.reason = 'no partner') OR l.fallback_used <> 0
-			OR (l.status = 'failed' AND l.reason LIKE '%"field":"partner"%') THEN 1 ELSE 0 END)
-		FROM lb_leads l JOIN lb_events e ON e.id = l.event_id
-		WHERE e.received_at >= $1 AND NOT (l.status = 'ignored' AND l.reason <> 'no partner')
-		GROUP BY l.source ORDER BY l.source`, s.ms(since))
-	if err != nil {
-		return nil, fmt.Errorf("count unattributed leads: %w", err)
-	}
-	defer rows.Close()
-	var out []Attribution
-	for rows.Next() {
-		var a Attribution
-		if err := rows.Scan(&a.Source, &a.Leads, &a.Unattributed); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
 	}
 	return out, rows.Err()
 }
@@ -188,14 +181,67 @@ func (s *Store) RecentPayloads(ctx context.Context, source string, limit int, ma
 	return out, rows.Err()
 }
 
+// EventPage lists a page of events as ListEvents does (newest first, the
+// same filter and fields), but picks the page's ids first from the filter
+// alone: with a source filter, the per-event counts then run for the page
+// only, not for every event of the source before sorting (a source's
+// events are found through the (source, dedupe_key) index, whose entries
+// carry the id).
+func (s *Store) EventPage(ctx context.Context, f Filter) ([]EventSummary, error) {
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	where, args := filterWhere(f)
+	args = append(args, f.Limit)
+	ids, err := s.ids(ctx, fmt.Sprintf(`SELECT e.id FROM lb_events e WHERE %s ORDER BY e.id DESC LIMIT $%d`, where, len(args)), args...)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	in := make([]any, len(ids))
+	for i, id := range ids {
+		in[i] = id
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT e.id, e.source, e.status, e.received_at,
+		(SELECT COUNT(*) FROM lb_leads l WHERE l.event_id = e.id),
+		(SELECT COALESCE(MAX(CASE WHEN l.status = 'failed' THEN l.reason ELSE l.last_error END), '') FROM lb_leads l WHERE l.event_id = e.id AND (l.last_error <> '' OR l.status = 'failed'))
+		FROM lb_events e WHERE e.id IN (`+placeholders(1, len(in))+`) ORDER BY e.id DESC`, in...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make([]EventSummary, 0, len(ids))
+	for rows.Next() {
+		e := EventSummary{Attempts: []Attempt{}}
+		var at int64
+		if err := rows.Scan(&e.ID, &e.Source, &e.Status, &at, &e.Leads, &e.LastError); err != nil {
+			return nil, err
+		}
+		e.ReceivedAt = fromMS(at)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return out, s.fillAttempts(ctx, out)
+}
+
 // MatchingEventIDs returns the ids of every event the filter selects
 // (status, source, email, before id; its Limit is ignored), oldest first:
 // what "replay everything the filter matches" replays.
 func (s *Store) MatchingEventIDs(ctx context.Context, f Filter) ([]int64, error) {
 	where, args := filterWhere(f)
-	rows, err := s.db.QueryContext(ctx, `SELECT e.id FROM lb_events e WHERE `+where+` ORDER BY e.id`, args...)
+	ids, err := s.ids(ctx, `SELECT e.id FROM lb_events e WHERE `+where+` ORDER BY e.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("select events: %w", err)
+	}
+	return ids, nil
+}
+
+func (s *Store) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var ids []int64

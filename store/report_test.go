@@ -36,18 +36,26 @@ func TestActivity(t *testing.T) {
 
 		day, err := b.store.Activity(ctx, start.Add(-24*time.Hour))
 		require.NoError(t, err)
-		require.Equal(t, map[string]int64{StatusQueued: 1, StatusFailed: 1, StatusDryRun: 1}, day.Events)
-		require.Equal(t, map[string]int64{StatusQueued: 1, StatusFailed: 1, StatusDryRun: 1, StatusIgnored: 1}, day.Leads)
 		require.Equal(t, []HourCount{
 			{Hour: start, Status: StatusFailed, N: 1},
 			{Hour: start, Status: StatusQueued, N: 1},
 			{Hour: start.Add(time.Hour), Status: StatusDryRun, N: 1},
-		}, day.Hours)
+		}, day.Events)
+		require.Equal(t, []HourCount{
+			{Hour: start, Status: StatusFailed, N: 1},
+			{Hour: start, Status: StatusQueued, N: 1},
+			{Hour: start.Add(time.Hour), Status: StatusDryRun, N: 1},
+			{Hour: start.Add(time.Hour), Status: StatusIgnored, N: 1},
+		}, day.Leads, "the leads of the window's events, by their own status")
+		require.Equal(t, []HourAttribution{
+			{Hour: start, Source: "tf", Leads: 2},
+			{Hour: start.Add(time.Hour), Source: "tally", Leads: 2, Unattributed: 1},
+		}, day.Attribution)
 
 		week, err := b.store.Activity(ctx, start.Add(-7*24*time.Hour))
 		require.NoError(t, err)
-		require.Equal(t, int64(2), week.Events[StatusQueued])
-		require.Len(t, week.Hours, 4)
+		require.Len(t, week.Events, 4)
+		require.Equal(t, HourCount{Hour: start.Add(-48 * time.Hour), Status: StatusQueued, N: 1}, week.Events[0])
 	})
 }
 
@@ -77,7 +85,7 @@ func TestSourceActivity(t *testing.T) {
 	})
 }
 
-func TestAttribution(t *testing.T) {
+func TestActivityAttribution(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b *bundle) {
 		ctx := context.Background()
 		since := b.clock.Now()
@@ -97,14 +105,40 @@ func TestAttribution(t *testing.T) {
 		_, err = b.store.Ingest(ctx, intake("other", "o", lead("o", StatusQueued, "")))
 		require.NoError(t, err)
 
-		got, err := b.store.Attribution(ctx, since)
+		got, err := b.store.Activity(ctx, since)
 		require.NoError(t, err)
-		require.Equal(t, []Attribution{{Source: "other", Leads: 1}, {Source: "tf", Leads: 5, Unattributed: 3}}, got,
+		require.Equal(t, []HourAttribution{{Hour: since, Source: "other", Leads: 1}, {Hour: since, Source: "tf", Leads: 5, Unattributed: 3}}, got.Attribution,
 			"a lead ignored by when is not counted; no partner, failed for the partner and the fallback partner are")
 
-		later, err := b.store.Attribution(ctx, since.Add(time.Minute))
+		later, err := b.store.Activity(ctx, since.Add(time.Minute))
 		require.NoError(t, err)
-		require.Empty(t, later)
+		require.Empty(t, later.Attribution)
+		require.Empty(t, later.Events)
+	})
+}
+
+func TestEventPage(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *bundle) {
+		ctx := context.Background()
+		for i := range 12 {
+			src := []string{"tf", "tally", "hs"}[i%3]
+			l := lead(fmt.Sprint("k", i), []string{StatusQueued, StatusFailed}[i%2], `[{"field":"email","message":"m"}]`)
+			l.Email = fmt.Sprintf("p%d@example.com", i%4)
+			_, err := b.store.Ingest(ctx, intake(src, fmt.Sprint("k", i), l))
+			require.NoError(t, err)
+		}
+		empty, err := b.store.EventPage(ctx, Filter{Source: "none"})
+		require.NoError(t, err)
+		require.Empty(t, empty)
+		for _, f := range []Filter{{}, {Limit: 5}, {Source: "tf"}, {Status: StatusFailed, Limit: 2}, {Email: "p1@example.com"},
+			{Source: "tally", BeforeID: 8}, {Status: StatusQueued, Source: "hs", Email: "P0@example.com"}} {
+			want, err := b.store.ListEvents(ctx, f)
+			require.NoError(t, err)
+			got, err := b.store.EventPage(ctx, f)
+			require.NoError(t, err)
+			require.Equal(t, want, got, "%+v", f)
+			require.NotEmpty(t, got, "%+v", f)
+		}
 	})
 }
 
