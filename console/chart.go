@@ -13,6 +13,7 @@ import (
 type chart struct {
 	Width, Height float64
 	Top, Bottom   float64 // the plot area's top and bottom y
+	Right         float64 // the plot area's right x
 	Bars          []bar
 	Ticks         []tick
 	Max           int64
@@ -37,6 +38,7 @@ type tick struct {
 
 const (
 	chartWidth  = 720
+	chartRight  = 24 // room for the last tick's label
 	chartHeight = 170
 	chartLeft   = 34
 	chartTop    = 8
@@ -62,7 +64,7 @@ func hourChart(since, now time.Time, hours []store.HourCount) chart {
 		counts[i][hc.Status] += hc.N
 		present[hc.Status] = true
 	}
-	c := chart{Width: chartWidth, Height: chartHeight, Top: chartTop, Bottom: chartBottom}
+	c := chart{Width: chartWidth, Height: chartHeight, Top: chartTop, Bottom: chartBottom, Right: chartWidth - chartRight}
 	for _, m := range counts {
 		var t int64
 		for _, v := range m {
@@ -75,7 +77,7 @@ func hourChart(since, now time.Time, hours []store.HourCount) chart {
 			c.Legend = append(c.Legend, st)
 		}
 	}
-	step := float64(chartWidth-chartLeft) / float64(n)
+	step := float64(chartWidth-chartLeft-chartRight) / float64(n)
 	scale := float64(chartBottom-chartTop) / float64(max(c.Max, 1))
 	for i, m := range counts {
 		at := since.Add(time.Duration(i) * time.Hour)
@@ -99,9 +101,9 @@ func hourChart(since, now time.Time, hours []store.HourCount) chart {
 		c.Bars = append(c.Bars, b)
 		switch {
 		case n <= 48 && at.Hour()%6 == 0:
-			c.Ticks = append(c.Ticks, tick{X: b.X, Label: at.Format("15:00")})
+			c.Ticks = append(c.Ticks, tick{X: b.X + b.W/2, Label: at.Format("15:00")})
 		case n > 48 && at.Hour() == 0:
-			c.Ticks = append(c.Ticks, tick{X: b.X, Label: at.Format("Mon 02")})
+			c.Ticks = append(c.Ticks, tick{X: b.X + b.W/2, Label: at.Format("Mon 02")})
 		}
 	}
 	return c

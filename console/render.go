@@ -36,6 +36,7 @@ var funcs = template.FuncMap{
 	"pretty": prettyJSON,
 	"pct":    func(n, of int64) string { return fmt.Sprintf("%.0f %%", 100*float64(n)/float64(max(of, 1))) },
 	"join":   strings.Join,
+	"reason": readableReason,
 	"ms":     func(d time.Duration) string { return d.Round(100 * time.Microsecond).String() },
 	"inRecent": func(list []store.EventSummary, id int64) bool {
 		return slices.ContainsFunc(list, func(e store.EventSummary) bool { return e.ID == id })
@@ -153,4 +154,22 @@ func prettyJSON(b []byte) string {
 		return string(b)
 	}
 	return out.String()
+}
+
+// readableReason turns a failed lead's reason, the mapping problems as
+// JSON ([{"field":..,"message":..}]), into "field: message; ..."; any
+// other text is returned as it is.
+func readableReason(s string) string {
+	if !strings.HasPrefix(s, "[") {
+		return s
+	}
+	var fails []struct{ Field, Message string }
+	if err := json.Unmarshal([]byte(s), &fails); err != nil || len(fails) == 0 {
+		return s
+	}
+	parts := make([]string, len(fails))
+	for i, f := range fails {
+		parts[i] = f.Field + ": " + f.Message
+	}
+	return strings.Join(parts, "; ")
 }
