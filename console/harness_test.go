@@ -85,7 +85,6 @@ type harness struct {
 	replays *fakeReplayer
 	cfg     *mappings.Config
 	mapFile string
-	cookie  *http.Cookie
 }
 
 type harnessOption func(*Config, *Deps)
