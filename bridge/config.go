@@ -6,6 +6,7 @@ package bridge
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/leadbridge/leadbridge/mappings"
@@ -117,4 +118,7 @@ type Deps struct {
 	// WatchDebounce is the quiet time after a change before reloading; 0
 	// means 500ms.
 	WatchDebounce time.Duration
+	// Console serves the admin listener's paths that no admin route
+	// matches (the web console); nil leaves them 404.
+	Console http.Handler
 }

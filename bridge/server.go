@@ -79,7 +79,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		s.metrics.dryRun.Set(1)
 	}
 	s.public = s.publicRouter()
-	s.admin = s.adminRouter()
+	s.admin = s.adminRouter(deps.Console)
 	return s, nil
 }
 
@@ -123,12 +123,21 @@ func (s *Server) noRoute(c *gin.Context) {
 	c.JSON(http.StatusNotFound, answer{Status: "error", Error: "not found"})
 }
 
-func (s *Server) adminRouter() http.Handler {
+// adminRouter serves the admin routes; every other path goes to console
+// when there is one.
+func (s *Server) adminRouter(console http.Handler) http.Handler {
 	r := newEngine()
 	r.GET("/healthz", s.handleHealthz)
 	r.GET("/readyz", s.handleReadyz)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})))
 	s.adminRoutes(r)
+	if console != nil {
+		r.NoRoute(func(c *gin.Context) {
+			c.Status(http.StatusOK) // gin presets 404 for NoRoute; the console sets its own
+			console.ServeHTTP(c.Writer, c.Request)
+		})
+		return r
+	}
 	r.NoRoute(func(c *gin.Context) { c.JSON(http.StatusNotFound, answer{Status: "error", Error: "not found"}) })
 	return r
 }

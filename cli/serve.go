@@ -183,12 +183,14 @@ func runServe(ctx context.Context, args []string, o IO) int {
 	}
 	defer st.Close(context.Background())
 	loader := mappings.Loader{LookupEnv: o.lookupEnv()}
+	console, bindConsole := consoleFor(cfg, st, log, o)
 	srv, err := bridge.New(cfg, bridge.Deps{Store: st, Mappings: m, Logger: log,
-		Load: func() (*mappings.Config, error) { return loader.LoadPath(fs.mappings) }, WatchPath: fs.mappings})
+		Load: func() (*mappings.Config, error) { return loader.LoadPath(fs.mappings) }, WatchPath: fs.mappings, Console: console})
 	if err != nil {
 		log.Error("start", "err", err)
 		return exitFailed
 	}
+	bindConsole(srv)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)

@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -54,7 +53,6 @@ func runTry(_ context.Context, args []string, o IO) int {
 	}
 	items, notes := src.Explain(raw, string(doc))
 	exit := reportTry(o, src, items, notes)
-	warnPartnerTypos(o, items, notes)
 	if *strict && exit == exitOK {
 		if gaps := strictGaps(src, items); len(gaps) > 0 {
 			fmt.Fprintln(o.Err, "--strict: failing because:")
@@ -65,26 +63,6 @@ func runTry(_ context.Context, args []string, o IO) int {
 		}
 	}
 	return exit
-}
-
-// warnPartnerTypos says loudly when a lead got no partner because a
-// partner path stopped at an object that lacks its key: a likely typo
-// that would drop every lead of the source as "no partner" (answered 200,
-// nothing sent, nobody told).
-func warnPartnerTypos(o IO, items []mappings.Item, notes []mappings.Note) {
-	for _, it := range items {
-		if it.Outcome == mappings.Mapped || (it.Outcome == mappings.Ignored && it.Rule != "no partner") {
-			continue
-		}
-		for _, n := range notes {
-			if n.Index != it.Index || !n.MissingKey || !strings.HasPrefix(n.Field, "partner.") {
-				continue
-			}
-			fmt.Fprintf(o.Err, "\nWARNING: %s: %s\n", n.Field, n.Message)
-			fmt.Fprintf(o.Err, "  This looks like a typo in the path. Every webhook like this one is answered 200 \"ignored\" (no partner)\n"+
-				"  or 422, and no lead reaches Partnero. Fix the path, or run with --strict to make this an error.\n")
-		}
-	}
 }
 
 // strictGaps lists what --strict refuses: an ignored lead, and every
@@ -170,48 +148,8 @@ func detectMultipart(raw []byte) string {
 // reportTry prints bodies on stdout (so `try ... > body.json` works) and
 // everything else on stderr. Exit 1 when any lead failed mapping.
 func reportTry(o IO, src *mappings.Source, items []mappings.Item, notes []mappings.Note) int {
-	fmt.Fprintf(o.Err, "source %s (provider %s), %d lead candidate%s\n", src.Name, src.Provider, len(items), plural(len(items)))
-	if len(items) == 0 {
-		fmt.Fprintf(o.Err, "the batch (each: %s) is empty: nothing to send\n", src.Each)
+	if mappings.WriteTry(o.Out, o.Err, src, items, notes) {
+		return exitFailed
 	}
-	exit := exitOK
-	for _, it := range items {
-		prefix := "lead"
-		if src.Each != "" {
-			prefix = fmt.Sprintf("element %d", it.Index)
-		}
-		switch it.Outcome {
-		case mappings.Mapped:
-			fmt.Fprintf(o.Err, "%s: mapped (dedupe key %s); would POST /leads with:\n", prefix, it.DedupeKey)
-			var pretty bytes.Buffer
-			_ = json.Indent(&pretty, it.Lead.AppendJSON(nil), "", "  ")
-			pretty.WriteByte('\n')
-			_, _ = o.Out.Write(pretty.Bytes())
-			if src.FallbackPartner != nil {
-				fmt.Fprintf(o.Err, "  if Partnero answers \"Invalid partner key\", it is sent once more with fallback_partner\n")
-			}
-		case mappings.Ignored:
-			fmt.Fprintf(o.Err, "%s: ignored (%s); answered 200, nothing is sent\n", prefix, it.Reason)
-		case mappings.Captured:
-			fmt.Fprintf(o.Err, "%s: captured: the source has no lead: rules; answered 202 captured and stored (dedupe key %s), nothing is sent.\n"+
-				"  Draft its rules from a stored event with leadbridge init --event ID, then replay --status captured\n", prefix, it.DedupeKey)
-		case mappings.Failed:
-			exit = exitFailed
-			fmt.Fprintf(o.Err, "%s: mapping failed; answered 422 and stored for replay:\n", prefix)
-			for _, p := range it.Problems {
-				fmt.Fprintf(o.Err, "  - %s\n", p)
-			}
-		}
-	}
-	if len(notes) > 0 {
-		fmt.Fprintln(o.Err, "diagnostics (rules that yielded nothing):")
-		for _, n := range notes {
-			field := n.Field
-			if src.Each != "" {
-				field = fmt.Sprintf("element %d: %s", n.Index, n.Field)
-			}
-			fmt.Fprintf(o.Err, "  %s: %s\n", field, n.Message)
-		}
-	}
-	return exit
+	return exitOK
 }
