@@ -265,6 +265,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add(byte(5), byte(2), []byte(`rawRequest=%7B%22q1_a%22%3A1%7D&formID=2`))
 	f.Add(byte(5), byte(1), []byte(`{"rawRequest":"{\"q1_a\":{\"b\":[1]}}","fields":1}`))
 	f.Add(byte(6), byte(0), []byte(` [1]`))
+	f.Add(byte(0), byte(1), []byte(`{"form_response":{"definition":{"fields":[{"id":"i","ref":"r"},{"id":"i","ref":"s"}]},"answers":[{"type":"choices","choices":[{"label":"a"},{}],"field":{"id":"i"}},{"type":"text","text":"t","field":{"id":"i","ref":""}}]}}`))
+	f.Add(byte(2), byte(1), []byte(`{"data":{"fields":[{"label":"M","type":"MATRIX","value":{"r":["c","x"],"q":"c","r":[]},"rows":[{"id":"r","text":"R"},{"id":"q","text":"R"}],"columns":[{"id":"c","text":"C"}]},{"label":"M (a)","type":"CHECKBOXES","value":true}]}}`))
+	f.Add(byte(5), byte(1), []byte(`{"rawRequest":"{\"temp_upload\":{\"q1_f\":[\"x\"]},\"f\":[\"https:\\/\\/a\"],\"g\":[\"http://b\",1],\"q2_g\":\"v\"}"}`))
 	f.Fuzz(func(t *testing.T, p, c byte, body []byte) {
 		provider := fuzzProviders[int(p)%len(fuzzProviders)]
 		ct := fuzzContentTypes[int(c)%len(fuzzContentTypes)]
@@ -289,6 +292,15 @@ func FuzzDecode(f *testing.F) {
 		if len(after) != len(before) && len(after) != len(before)+1 {
 			t.Fatalf("%s: %d members became %d", provider, len(before), len(after))
 		}
+		// The one added member is the provider's view, an object.
+		for k, raw := range after {
+			if _, ok := before[k]; ok {
+				continue
+			}
+			if k != viewKeys[provider] || !gjson.Parse(raw).IsObject() {
+				t.Fatalf("%s: added member %q = %.100s", provider, k, raw)
+			}
+		}
 		for k, raw := range before {
 			if provider == Jotform && k == "rawRequest" {
 				continue
@@ -299,6 +311,9 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// viewKeys names the top-level key each provider's view adds.
+var viewKeys = map[string]string{Typeform: "answers", Tally: "fields", HubSpot: "props", Jotform: "fields"}
 
 // firstMembers maps each top-level key of an object to the raw JSON of its
 // first occurrence (gjson, like most readers, sees the first duplicate).

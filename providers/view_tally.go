@@ -5,9 +5,12 @@ import "github.com/tidwall/gjson"
 // tallyView: fields.<label> → the value, with choice option ids resolved to
 // their text through the field's options: a string for single-choice
 // fields, a list for multi-choice ones. CHECKBOXES also sends one boolean
-// entry per option ("Checkboxes (Soccer)"); those are skipped because the
-// question's own entry already carries the list. Hidden fields appear by
-// their label like any other field. Other types keep their value as is.
+// entry per option, labelled "<question> (<option>)"; those are kept as
+// they are, so that "ticked Swimming?" is fields.Checkboxes (Swimming).
+// MATRIX answers become an object of row text → list of column texts.
+// Hidden fields, calculated fields and PAYMENT's per-part entries
+// ("Payment (price)") appear by their label like any other field; other
+// types keep their value as is.
 func tallyView(dst []byte, s string) ([]byte, bool) {
 	fields := gjson.Get(s, "data.fields")
 	if !fields.IsArray() {
@@ -21,9 +24,6 @@ func tallyView(dst []byte, s string) ([]byte, bool) {
 		}
 		typ := f.Get("type").Str
 		value := f.Get("value")
-		if typ == "CHECKBOXES" && value.IsBool() {
-			return true
-		}
 		if _, ok := w.begin(label.Str); !ok {
 			return true
 		}
@@ -31,7 +31,10 @@ func tallyView(dst []byte, s string) ([]byte, bool) {
 		case "MULTIPLE_CHOICE", "DROPDOWN":
 			w.dst = appendTallySingle(w.dst, value, f.Get("options"))
 		case "CHECKBOXES", "MULTI_SELECT", "RANKING":
+			// A per-option CHECKBOXES entry's boolean is written as is.
 			w.dst = appendTallyMulti(w.dst, value, f.Get("options"))
+		case "MATRIX":
+			w.dst = appendTallyMatrix(w.dst, value, f.Get("rows"), f.Get("columns"))
 		default:
 			w.dst = appendRawOrNull(w.dst, value)
 		}
@@ -79,20 +82,51 @@ func appendTallyMulti(dst []byte, value, options gjson.Result) []byte {
 	return appendRawOrNull(dst, value)
 }
 
+// appendTallyMatrix writes a MATRIX answer, an object of row id → list of
+// column ids, as an object of row text → list of column texts. Rows and
+// columns without a matching text keep their id (as options do); a row
+// text that repeats keeps its first row. A value that is not an object is
+// written as it is.
+func appendTallyMatrix(dst []byte, value, rows, columns gjson.Result) []byte {
+	if !value.IsObject() {
+		return appendRawOrNull(dst, value)
+	}
+	w := objectWriter{dst: append(dst, '{')}
+	value.ForEach(func(rowID, cols gjson.Result) bool {
+		name := rowID.Str
+		if text := tallyText(rows, rowID.Str); text.Type == gjson.String {
+			name = text.Str
+		}
+		if _, ok := w.begin(name); !ok {
+			return true
+		}
+		w.dst = appendTallyMulti(w.dst, cols, columns)
+		w.commit(name)
+		return true
+	})
+	return append(w.dst, '}')
+}
+
+// tallyText returns the text of the entry of list (options, rows or
+// columns) whose id is id, or an empty result.
+func tallyText(list gjson.Result, id string) gjson.Result {
+	var text gjson.Result
+	list.ForEach(func(_, o gjson.Result) bool {
+		if oid := o.Get("id"); oid.Type == gjson.String && oid.Str == id {
+			text = o.Get("text")
+			return false
+		}
+		return true
+	})
+	return text
+}
+
 // appendTallyOption writes the text of the option whose id is id. An id
 // with no matching option is written as it is: a visible id in a lead is
 // easier to diagnose than a silently missing value.
 func appendTallyOption(dst []byte, id, options gjson.Result) []byte {
 	if id.Type == gjson.String {
-		var text gjson.Result
-		options.ForEach(func(_, o gjson.Result) bool {
-			if oid := o.Get("id"); oid.Type == gjson.String && oid.Str == id.Str {
-				text = o.Get("text")
-				return false
-			}
-			return true
-		})
-		if text.Exists() {
+		if text := tallyText(options, id.Str); text.Exists() {
 			return append(dst, text.Raw...)
 		}
 	}
