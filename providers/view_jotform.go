@@ -63,31 +63,43 @@ func jotformFields(dst []byte, s string) ([]byte, bool) {
 		}
 		return true
 	})
+	var uploadNames map[string]struct{}
+	if len(lists) > 0 {
+		uploadNames = jotformUploadNames(tempUpload)
+	}
 	for _, m := range lists {
-		if isJotformUpload(m.name, m.value, tempUpload) {
+		if isJotformUpload(m.name, m.value, uploadNames) {
 			w.entry(m.name, m.value.Raw)
 		}
 	}
 	return append(w.dst, '}'), true
 }
 
-// isJotformUpload reports whether the bare key name with list value v is a
-// file upload question: temp_upload names it (q<N>_<name>), or, should
-// temp_upload be missing, every element is an http(s) URL. Bookkeeping
-// keys (slug, path, event_id...) are never lists.
-func isJotformUpload(name string, v, tempUpload gjson.Result) bool {
-	if name == "" {
-		return false
-	}
-	named := false
+// jotformUploadNames returns the unique names temp_upload lists as
+// q<N>_<unique name>, read once for all upload candidates.
+func jotformUploadNames(tempUpload gjson.Result) map[string]struct{} {
+	var names map[string]struct{}
 	tempUpload.ForEach(func(k, _ gjson.Result) bool {
-		if n, ok := jotformUniqueName(k.Str); ok && n == name {
-			named = true
-			return false
+		if n, ok := jotformUniqueName(k.Str); ok {
+			if names == nil {
+				names = make(map[string]struct{})
+			}
+			names[n] = struct{}{}
 		}
 		return true
 	})
-	if named {
+	return names
+}
+
+// isJotformUpload reports whether the bare key name with list value v is a
+// file upload question: temp_upload names it (uploadNames), or, should
+// temp_upload be missing, every element is an http(s) URL. Bookkeeping
+// keys (slug, path, event_id...) are never lists.
+func isJotformUpload(name string, v gjson.Result, uploadNames map[string]struct{}) bool {
+	if name == "" {
+		return false
+	}
+	if _, named := uploadNames[name]; named {
 		return true
 	}
 	urls := 0

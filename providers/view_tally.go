@@ -29,12 +29,12 @@ func tallyView(dst []byte, s string) ([]byte, bool) {
 		}
 		switch typ {
 		case "MULTIPLE_CHOICE", "DROPDOWN":
-			w.dst = appendTallySingle(w.dst, value, f.Get("options"))
+			w.dst = appendTallySingle(w.dst, value, &tallyLookup{list: f.Get("options")})
 		case "CHECKBOXES", "MULTI_SELECT", "RANKING":
 			// A per-option CHECKBOXES entry's boolean is written as is.
-			w.dst = appendTallyMulti(w.dst, value, f.Get("options"))
+			w.dst = appendTallyMulti(w.dst, value, &tallyLookup{list: f.Get("options")})
 		case "MATRIX":
-			w.dst = appendTallyMatrix(w.dst, value, f.Get("rows"), f.Get("columns"))
+			w.dst = appendTallyMatrix(w.dst, value, &tallyLookup{list: f.Get("rows")}, &tallyLookup{list: f.Get("columns")})
 		default:
 			w.dst = appendRawOrNull(w.dst, value)
 		}
@@ -45,7 +45,7 @@ func tallyView(dst []byte, s string) ([]byte, bool) {
 }
 
 // appendTallySingle writes the text of the first selected option, or null.
-func appendTallySingle(dst []byte, value, options gjson.Result) []byte {
+func appendTallySingle(dst []byte, value gjson.Result, options *tallyLookup) []byte {
 	switch {
 	case value.IsArray():
 		first := value.Get("0")
@@ -60,7 +60,7 @@ func appendTallySingle(dst []byte, value, options gjson.Result) []byte {
 }
 
 // appendTallyMulti writes the texts of all selected options as a list.
-func appendTallyMulti(dst []byte, value, options gjson.Result) []byte {
+func appendTallyMulti(dst []byte, value gjson.Result, options *tallyLookup) []byte {
 	switch {
 	case value.IsArray():
 		dst = append(dst, '[')
@@ -87,14 +87,14 @@ func appendTallyMulti(dst []byte, value, options gjson.Result) []byte {
 // columns without a matching text keep their id (as options do); a row
 // text that repeats keeps its first row. A value that is not an object is
 // written as it is.
-func appendTallyMatrix(dst []byte, value, rows, columns gjson.Result) []byte {
+func appendTallyMatrix(dst []byte, value gjson.Result, rows, columns *tallyLookup) []byte {
 	if !value.IsObject() {
 		return appendRawOrNull(dst, value)
 	}
 	w := objectWriter{dst: append(dst, '{')}
 	value.ForEach(func(rowID, cols gjson.Result) bool {
 		name := rowID.Str
-		if text := tallyText(rows, rowID.Str); text.Type == gjson.String {
+		if text := rows.text(rowID.Str); text.Type == gjson.String {
 			name = text.Str
 		}
 		if _, ok := w.begin(name); !ok {
@@ -107,11 +107,44 @@ func appendTallyMatrix(dst []byte, value, rows, columns gjson.Result) []byte {
 	return append(w.dst, '}')
 }
 
-// tallyText returns the text of the entry of list (options, rows or
-// columns) whose id is id, or an empty result.
-func tallyText(list gjson.Result, id string) gjson.Result {
+// tallyLookup finds the text of an entry of a list of {id, text} (a
+// field's options, rows or columns) by id, the first entry of an id
+// winning. The first few lookups in a short list scan it; a long list, or
+// one looked up more often, is indexed, so that a field with many ids and
+// many options costs time linear in the body, not their product.
+type tallyLookup struct {
+	list  gjson.Result
+	scans int
+	index map[string]gjson.Result
+}
+
+// A list is scanned for at most tallyScans lookups, and only while its JSON
+// is at most tallyScanBytes long: form questions have a handful of answers
+// and options, and indexing them would cost more than it saves.
+const (
+	tallyScans     = 8
+	tallyScanBytes = 2048
+)
+
+// text returns the text of the entry whose id is id, or an empty result.
+func (l *tallyLookup) text(id string) gjson.Result {
+	if l.index == nil && (l.scans >= tallyScans || len(l.list.Raw) > tallyScanBytes) {
+		l.index = make(map[string]gjson.Result)
+		l.list.ForEach(func(_, o gjson.Result) bool {
+			if oid := o.Get("id"); oid.Type == gjson.String {
+				if _, dup := l.index[oid.Str]; !dup {
+					l.index[oid.Str] = o.Get("text")
+				}
+			}
+			return true
+		})
+	}
+	if l.index != nil {
+		return l.index[id]
+	}
+	l.scans++
 	var text gjson.Result
-	list.ForEach(func(_, o gjson.Result) bool {
+	l.list.ForEach(func(_, o gjson.Result) bool {
 		if oid := o.Get("id"); oid.Type == gjson.String && oid.Str == id {
 			text = o.Get("text")
 			return false
@@ -124,9 +157,9 @@ func tallyText(list gjson.Result, id string) gjson.Result {
 // appendTallyOption writes the text of the option whose id is id. An id
 // with no matching option is written as it is: a visible id in a lead is
 // easier to diagnose than a silently missing value.
-func appendTallyOption(dst []byte, id, options gjson.Result) []byte {
+func appendTallyOption(dst []byte, id gjson.Result, options *tallyLookup) []byte {
 	if id.Type == gjson.String {
-		if text := tallyText(options, id.Str); text.Exists() {
+		if text := options.text(id.Str); text.Exists() {
 			return append(dst, text.Raw...)
 		}
 	}

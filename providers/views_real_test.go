@@ -1,6 +1,8 @@
 package providers
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -209,4 +211,26 @@ func TestJotformUploadRules(t *testing.T) {
 		out := decoded(t, Jotform, "application/json", []byte(`{"rawRequest":`+c.rawRequest+`}`))
 		require.Equal(t, c.want, gjson.GetBytes(out, "fields").Raw, c.name)
 	}
+}
+
+// TestTallyLookupIndexed: past tallyScans lookups a field's options are
+// indexed; the answer must be the same as scanning, first option of an id
+// winning and unknown ids kept.
+func TestTallyLookupIndexed(t *testing.T) {
+	t.Parallel()
+	var opts, ids, want []string
+	for i := range 3 * tallyScans {
+		opts = append(opts, fmt.Sprintf(`{"id":"o%d","text":"T%d"}`, i, i))
+	}
+	opts = append(opts, `{"id":"o1","text":"duplicate"}`, `{"id":5,"text":"number id"}`)
+	for i := 3*tallyScans - 1; i >= 0; i-- {
+		ids = append(ids, fmt.Sprintf(`"o%d"`, i))
+		want = append(want, fmt.Sprintf(`"T%d"`, i))
+	}
+	ids = append(ids, `"nope"`, `"o1"`)
+	want = append(want, `"nope"`, `"T1"`)
+	body := `{"data":{"fields":[{"label":"L","type":"MULTI_SELECT","value":[` + strings.Join(ids, ",") +
+		`],"options":[` + strings.Join(opts, ",") + `]}]}}`
+	out := decoded(t, Tally, "application/json", []byte(body))
+	require.Equal(t, "["+strings.Join(want, ",")+"]", gjson.GetBytes(out, "fields.L").Raw)
 }
