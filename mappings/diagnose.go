@@ -41,6 +41,9 @@ func lastQuery(path string) string {
 // stopped matching and what the document offers there instead: the keys of
 // an object, or for a #(key==value) query the values of key in the list.
 func diagnose(doc, path string) string {
+	if hint, ok := escapeHint(doc, path); ok {
+		return hint
+	}
 	comps, ok := splitPath(path)
 	if !ok {
 		return "the payload has nothing at that path (wildcards, modifiers and multipaths are not explained further)"
@@ -72,7 +75,7 @@ func describeMiss(ctx gjson.Result, ctxName, comp string) string {
 		key := unescapeKey(comp)
 		msg := fmt.Sprintf("%s has no key %q; keys there: %s", ctxName, key, listOrNone(keys, 25))
 		if s := closest(key, keys); s != "" {
-			msg += fmt.Sprintf(" (did you mean %q?)", s)
+			msg += didYouMeanKey(ctxName, s)
 		}
 		return msg
 	case ctx.IsArray():
