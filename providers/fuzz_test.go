@@ -327,3 +327,55 @@ func firstMembers(r gjson.Result) map[string]string {
 	})
 	return m
 }
+
+// FuzzView runs every provider view on each valid JSON input (the other
+// inputs are FuzzDecode's business), so that every execution exercises
+// the view code: the output must be valid JSON (checked by encoding/json),
+// keep every top-level member of an object input (bar Jotform's parsed
+// rawRequest), and add at most the provider's view, an object.
+func FuzzView(f *testing.F) {
+	for name, s := range goldenSamples {
+		if s.contentType == "application/json" {
+			f.Add(sample(f, name))
+		}
+	}
+	f.Add([]byte(`{"rawRequest":"{\"q1_a\":1,\"temp_upload\":{\"q2_f\":[]},\"f\":[\"https://x\"]}"}`))
+	f.Add([]byte(`{"data":{"fields":[{"label":"M","type":"MATRIX","value":{"r":["c"]},"rows":[{"id":"r","text":"R"}],"columns":[{"id":"c","text":"C"}]}]}}`))
+	f.Add([]byte(`{"form_response":{"definition":{"fields":[{"id":"i","ref":"r.x"}]},"answers":[{"type":"choices","choices":[{"label":"a"}],"field":{"id":"i"}}]}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if !validJSON(body) {
+			return
+		}
+		in := gjson.ParseBytes(body)
+		before := firstMembers(in)
+		for _, provider := range []string{Typeform, Tally, HubSpot, Jotform} {
+			out := addView(provider, body)
+			if !json.Valid(out) {
+				t.Fatalf("%s: invalid JSON output %q", provider, out)
+			}
+			if !in.IsObject() {
+				if string(out) != string(body) {
+					t.Fatalf("%s: a root that is not an object changed", provider)
+				}
+				continue
+			}
+			after := firstMembers(gjson.ParseBytes(out))
+			for k, raw := range before {
+				if provider == Jotform && k == "rawRequest" {
+					continue
+				}
+				if got, ok := after[k]; !ok || got != raw {
+					t.Fatalf("%s: member %q changed from %q to %q", provider, k, raw, got)
+				}
+			}
+			for k, raw := range after {
+				if _, ok := before[k]; ok {
+					continue
+				}
+				if k != viewKeys[provider] || !gjson.Parse(raw).IsObject() {
+					t.Fatalf("%s: added member %q = %.100s", provider, k, raw)
+				}
+			}
+		}
+	})
+}
