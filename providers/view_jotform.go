@@ -92,9 +92,10 @@ func jotformUploadNames(tempUpload gjson.Result) map[string]struct{} {
 }
 
 // isJotformUpload reports whether the bare key name with list value v is a
-// file upload question: temp_upload names it (uploadNames), or, should
-// temp_upload be missing, every element is an http(s) URL. Bookkeeping
-// keys (slug, path, event_id...) are never lists.
+// file upload question: temp_upload names it (uploadNames), or every
+// element is an http(s) URL, for a delivery without temp_upload. The
+// bookkeeping keys of the captured deliveries (slug, path, event_id...) are
+// never lists.
 func isJotformUpload(name string, v gjson.Result, uploadNames map[string]struct{}) bool {
 	if name == "" {
 		return false
