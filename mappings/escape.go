@@ -76,14 +76,14 @@ func didYouMeanKey(ctxName, s string) string {
 
 // escapedPathGuess escapes the components of a path that fails to parse
 // which do not parse on their own (a label with brackets, a ref starting
-// with "["), keeping queries and every other
-// component as written. It reports false when that changes nothing, when
-// the result does not parse either, or when the broken component reads as
-// an [index] (answers[0]) or starts a {multipath}: the syntax error
-// already explains those, and keys starting with "{" are rare. It also
-// reports false unless each broken component looks like a key with
-// punctuation (see punctuatedKey): a path ending in a lone backslash or a
-// stray ")" (answers.email)) is more likely a typo than a key to escape.
+// with "["), keeping queries and every other component as written. It
+// reports false when that changes nothing, when the result does not parse
+// either, or when a broken component reads as an [index] (answers[0]) or
+// starts a {multipath}: the syntax error already explains those, and keys
+// starting with "{" are rare. It also reports false unless each broken
+// component looks like a key with punctuation (punctuatedKey): a lone
+// trailing backslash or a stray ")" (answers.email)) is more likely a typo
+// than a key to escape.
 func escapedPathGuess(p string) (string, bool) {
 	comps := splitComponents(p)
 	changed := false
