@@ -41,6 +41,9 @@ func lastQuery(path string) string {
 // stopped matching and what the document offers there instead: the keys of
 // an object, or for a #(key==value) query the values of key in the list.
 func diagnose(doc, path string) string {
+	if hint, ok := escapeHint(doc, path); ok {
+		return hint
+	}
 	comps, ok := splitPath(path)
 	if !ok {
 		return "the payload has nothing at that path (wildcards, modifiers and multipaths are not explained further)"
@@ -74,9 +77,9 @@ func describeMiss(doc string, ctx gjson.Result, ctxName, comp string) string {
 		titles := titlesFor(doc, ctxName, "")
 		msg := fmt.Sprintf("%s has no key %q; keys there: %s", ctxName, key, listOrNone(titles.list(keys), 25))
 		if s := closest(key, keys); s != "" {
-			msg += fmt.Sprintf(" (did you mean %s?)", titles.quote(s))
+			msg += didYouMean(ctxName, s, titles)
 		} else if s := titles.guess(key, keys); s != "" {
-			msg += fmt.Sprintf(" (did you mean %s?)", titles.quote(s))
+			msg += didYouMean(ctxName, s, titles)
 		}
 		return msg
 	case ctx.IsArray():
@@ -242,4 +245,13 @@ func editDistance(a, b string) int {
 		pp, prev, cur = prev, cur, pp
 	}
 	return prev[len(b)]
+}
+
+// didYouMean offers key s of ctxName: with its Typeform question title
+// when it has one, else written escaped when it needs to be.
+func didYouMean(ctxName, s string, titles questionTitles) string {
+	if _, ok := titles[s]; ok && !needsEscape(s) {
+		return fmt.Sprintf(" (did you mean %s?)", titles.quote(s))
+	}
+	return didYouMeanKey(ctxName, s)
 }

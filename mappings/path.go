@@ -8,11 +8,12 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// checkPath reports why a gjson path cannot be parsed, or nil. It rejects
+// checkPathSyntax reports why a gjson path cannot be parsed, or nil. It rejects
 // what gjson would silently treat as "matches nothing": unbalanced #( ),
 // [ ], { }, unterminated quotes, a trailing escape and unknown @modifiers.
 // Everything else is left to gjson, so every path gjson understands loads.
-func checkPath(p string) error {
+// Callers use checkPath, which adds the escaped path to the error.
+func checkPathSyntax(p string) error {
 	if strings.TrimSpace(p) == "" {
 		return fmt.Errorf("empty path")
 	}

@@ -1,6 +1,8 @@
 package providers
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -47,6 +49,37 @@ func BenchmarkVerifyTypeform(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := v.Verify(r, time.Time{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeTallyWideChoice is a hostile-shaped Tally body (about
+// 500 KB): one multi-select with 10,000 options, all selected. Its cost
+// must stay linear in the body (options are indexed, not scanned per id).
+func BenchmarkDecodeTallyWideChoice(b *testing.B) {
+	var body strings.Builder
+	body.WriteString(`{"data":{"fields":[{"label":"L","type":"MULTI_SELECT","value":[`)
+	const n = 10000
+	for i := range n {
+		if i > 0 {
+			body.WriteByte(',')
+		}
+		fmt.Fprintf(&body, `"%08d-0000-4000-8000-000000000000"`, i)
+	}
+	body.WriteString(`],"options":[`)
+	for i := range n {
+		if i > 0 {
+			body.WriteByte(',')
+		}
+		fmt.Fprintf(&body, `{"id":"%08d-0000-4000-8000-000000000000","text":"Option %d"}`, n-1-i, i)
+	}
+	body.WriteString(`]}]}}`)
+	raw := []byte(body.String())
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Decode(Tally, "application/json", raw); err != nil {
 			b.Fatal(err)
 		}
 	}

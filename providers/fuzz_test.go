@@ -265,6 +265,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add(byte(5), byte(2), []byte(`rawRequest=%7B%22q1_a%22%3A1%7D&formID=2`))
 	f.Add(byte(5), byte(1), []byte(`{"rawRequest":"{\"q1_a\":{\"b\":[1]}}","fields":1}`))
 	f.Add(byte(6), byte(0), []byte(` [1]`))
+	f.Add(byte(0), byte(1), []byte(`{"form_response":{"definition":{"fields":[{"id":"i","ref":"r"},{"id":"i","ref":"s"}]},"answers":[{"type":"choices","choices":[{"label":"a"},{}],"field":{"id":"i"}},{"type":"text","text":"t","field":{"id":"i","ref":""}}]}}`))
+	f.Add(byte(2), byte(1), []byte(`{"data":{"fields":[{"label":"M","type":"MATRIX","value":{"r":["c","x"],"q":"c","r":[]},"rows":[{"id":"r","text":"R"},{"id":"q","text":"R"}],"columns":[{"id":"c","text":"C"}]},{"label":"M (a)","type":"CHECKBOXES","value":true}]}}`))
+	f.Add(byte(5), byte(1), []byte(`{"rawRequest":"{\"temp_upload\":{\"q1_f\":[\"x\"]},\"f\":[\"https:\\/\\/a\"],\"g\":[\"http://b\",1],\"q2_g\":\"v\"}"}`))
 	f.Fuzz(func(t *testing.T, p, c byte, body []byte) {
 		provider := fuzzProviders[int(p)%len(fuzzProviders)]
 		ct := fuzzContentTypes[int(c)%len(fuzzContentTypes)]
@@ -289,6 +292,15 @@ func FuzzDecode(f *testing.F) {
 		if len(after) != len(before) && len(after) != len(before)+1 {
 			t.Fatalf("%s: %d members became %d", provider, len(before), len(after))
 		}
+		// The one added member is the provider's view, an object.
+		for k, raw := range after {
+			if _, ok := before[k]; ok {
+				continue
+			}
+			if k != viewKeys[provider] || !gjson.Parse(raw).IsObject() {
+				t.Fatalf("%s: added member %q = %.100s", provider, k, raw)
+			}
+		}
 		for k, raw := range before {
 			if provider == Jotform && k == "rawRequest" {
 				continue
@@ -299,6 +311,9 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// viewKeys names the top-level key each provider's view adds.
+var viewKeys = map[string]string{Typeform: "answers", Tally: "fields", HubSpot: "props", Jotform: "fields"}
 
 // firstMembers maps each top-level key of an object to the raw JSON of its
 // first occurrence (gjson, like most readers, sees the first duplicate).
@@ -311,4 +326,56 @@ func firstMembers(r gjson.Result) map[string]string {
 		return true
 	})
 	return m
+}
+
+// FuzzView runs every provider view on each valid JSON input (the other
+// inputs are FuzzDecode's business), so that every execution exercises
+// the view code: the output must be valid JSON (checked by encoding/json),
+// keep every top-level member of an object input (bar Jotform's parsed
+// rawRequest), and add at most the provider's view, an object.
+func FuzzView(f *testing.F) {
+	for name, s := range goldenSamples {
+		if s.contentType == "application/json" {
+			f.Add(sample(f, name))
+		}
+	}
+	f.Add([]byte(`{"rawRequest":"{\"q1_a\":1,\"temp_upload\":{\"q2_f\":[]},\"f\":[\"https://x\"]}"}`))
+	f.Add([]byte(`{"data":{"fields":[{"label":"M","type":"MATRIX","value":{"r":["c"]},"rows":[{"id":"r","text":"R"}],"columns":[{"id":"c","text":"C"}]}]}}`))
+	f.Add([]byte(`{"form_response":{"definition":{"fields":[{"id":"i","ref":"r.x"}]},"answers":[{"type":"choices","choices":[{"label":"a"}],"field":{"id":"i"}}]}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if !validJSON(body) {
+			return
+		}
+		in := gjson.ParseBytes(body)
+		before := firstMembers(in)
+		for _, provider := range []string{Typeform, Tally, HubSpot, Jotform} {
+			out := addView(provider, body)
+			if !json.Valid(out) {
+				t.Fatalf("%s: invalid JSON output %q", provider, out)
+			}
+			if !in.IsObject() {
+				if string(out) != string(body) {
+					t.Fatalf("%s: a root that is not an object changed", provider)
+				}
+				continue
+			}
+			after := firstMembers(gjson.ParseBytes(out))
+			for k, raw := range before {
+				if provider == Jotform && k == "rawRequest" {
+					continue
+				}
+				if got, ok := after[k]; !ok || got != raw {
+					t.Fatalf("%s: member %q changed from %q to %q", provider, k, raw, got)
+				}
+			}
+			for k, raw := range after {
+				if _, ok := before[k]; ok {
+					continue
+				}
+				if k != viewKeys[provider] || !gjson.Parse(raw).IsObject() {
+					t.Fatalf("%s: added member %q = %.100s", provider, k, raw)
+				}
+			}
+		}
+	})
 }

@@ -32,11 +32,16 @@ var goldenSamples = map[string]struct{ provider, contentType string }{
 	"google-forms-appsscript.json": {Generic, "application/json"},
 	"gravityforms.json":            {Generic, "application/json"},
 	"paperform.json":               {Generic, "application/json"},
+	// Shapes of published payloads (testdata/samples/README.md).
+	"typeform-example.json":     {Typeform, "application/json"},
+	"tally-example.json":        {Tally, "application/json"},
+	"jotform-uploads.multipart": {Jotform, jotformCT},
 }
 
 // notSamples are files in testdata/samples that are not request bodies.
 var notSamples = map[string]string{
 	"jotform.txt": "a readable description of jotform.multipart, with comments",
+	"README.md":   "where each sample comes from",
 }
 
 func TestGolden(t *testing.T) {

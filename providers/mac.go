@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 )
@@ -15,9 +16,11 @@ const (
 )
 
 // decodeMAC decodes a received MAC so that it is compared as bytes: hex is
-// thereby case-insensitive and base64 padding variants cannot matter. The
-// returned detail never quotes the value, which is attacker-controlled and
-// possibly a valid signature for another request.
+// thereby case-insensitive. Base64 is decoded strictly: only the canonical
+// encoding (standard alphabet, padded, unused bits zero, no line breaks) is
+// accepted, so that one MAC has exactly one accepted spelling, as every
+// provider sends it. The returned detail never quotes the value, which is
+// attacker-controlled and possibly a valid signature for another request.
 func decodeMAC(header, value, encoding string, size int) ([]byte, error) {
 	var (
 		b   []byte
@@ -27,7 +30,7 @@ func decodeMAC(header, value, encoding string, size int) ([]byte, error) {
 	case encHex:
 		b, err = hex.DecodeString(value)
 	case encBase64:
-		b, err = base64.StdEncoding.DecodeString(value)
+		b, err = decodeBase64Canonical(value)
 	default:
 		return nil, fmt.Errorf("header %s: unknown encoding %q", header, encoding)
 	}
@@ -64,4 +67,20 @@ func anySecretMatches(newHash func() hash.Hash, secrets, received [][]byte, part
 		}
 	}
 	return false
+}
+
+// decodeBase64Canonical decodes standard padded base64 and rejects every
+// other spelling of the same bytes. Strict mode rejects non-zero unused
+// bits in the last character; it still skips CR and LF, so the length
+// check rejects those (the canonical encoding of n bytes has exactly
+// EncodedLen(n) characters).
+func decodeBase64Canonical(s string) ([]byte, error) {
+	b, err := base64.StdEncoding.Strict().DecodeString(s)
+	if err != nil {
+		return nil, err
+	}
+	if len(s) != base64.StdEncoding.EncodedLen(len(b)) {
+		return nil, errors.New("base64 with line breaks")
+	}
+	return b, nil
 }

@@ -91,6 +91,34 @@ func TestTypeformVectors(t *testing.T) {
 	require.NoError(t, v.Verify(&Request{Method: "POST", Header: map[string][]string{"typeform-signature": {good}}, Body: body}, instant))
 }
 
+// TestTypeformAnchors checks the vectors published in Typeform's official
+// SDK, Typeform/js-api-client (tests/unit/verify-signature.test.ts and
+// tests/unit/express-middleware.test.ts at 187327c2), which prove that the
+// recipe matches Typeform's own code and not just signatures.md. The
+// middleware tests sign the mocked request body as JavaScript stringifies
+// it, "[object Object]", so that is the body here. No other provider
+// publishes a complete vector as far as we found: Tally's, Calendly's and
+// Webflow's docs show code only (Webflow's example headers come without
+// their body or secret), so those are tested with signatures.md alone.
+func TestTypeformAnchors(t *testing.T) {
+	t.Parallel()
+	const secret = "my-webook-secret"
+	cfg := Config{Provider: Typeform, Secrets: []string{secret}}
+	h := func(sig string) []string { return []string{"Typeform-Signature", sig} }
+	runVectors(t, []vector{
+		{name: "sdk verifySignature", cfg: cfg, body: []byte(`{"foo":"bar"}`),
+			header: h("sha256=X2b3nUhiGjaWHxmPO/YQzUvHXBNac4gPjZ5/bjXrhQY=")},
+		{name: "sdk verifySignature rejects", cfg: cfg, body: []byte(`{"foo":"bar"}`),
+			header: h("sha256=foobar123"), want: ErrMalformedSignature},
+		{name: "sdk middleware", cfg: cfg, body: []byte("[object Object]"),
+			header: h("sha256=FhVodsSGB+QthTXIf8EZYpoPTiu8+Zfr1wVcD3Ii75A=")},
+		{name: "sdk middleware custom secret", cfg: Config{Provider: Typeform, Secrets: []string{"custom-secret"}},
+			body: []byte("[object Object]"), header: h("sha256=HzxMTtYAfEJLDW/2zaHNZDTn1m0dtbWFlOqmkKe6LT4=")},
+		{name: "sdk middleware custom secret, default secret configured", cfg: cfg,
+			body: []byte("[object Object]"), header: h("sha256=HzxMTtYAfEJLDW/2zaHNZDTn1m0dtbWFlOqmkKe6LT4="), want: ErrSignatureMismatch},
+	})
+}
+
 func TestTallyVectors(t *testing.T) {
 	t.Parallel()
 	body := sample(t, "tally.json")

@@ -185,8 +185,8 @@ func TestTallyViewChoiceTypes(t *testing.T) {
 	require.True(t, view.IsObject())
 	get := func(p string) gjson.Result { return view.Get(p) }
 	require.Equal(t, `["Soccer","Golf"]`, get("Sports").Raw, "checkboxes → list; the first entry of a label wins")
-	require.False(t, get(`Sports (Soccer)`).Exists(), "synthetic per-option entries are skipped")
-	require.False(t, get(`Sports (Tennis)`).Exists())
+	require.Equal(t, gjson.True, get(`Sports \(Soccer\)`).Type, "per-option entries are kept as booleans")
+	require.Equal(t, gjson.False, get(`Sports \(Tennis\)`).Type)
 	require.Equal(t, `["Tennis"]`, get("Multi").Raw)
 	require.Equal(t, `["Golf","Soccer","Tennis"]`, get("Rank").Raw, "ranking keeps its order")
 	require.Equal(t, `"Tennis"`, get("Drop").Raw, "dropdown → one string")
