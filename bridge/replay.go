@@ -27,6 +27,12 @@ type Replayer struct {
 	// APIKey is the default Partnero key; without it (and without a
 	// source's own key) leads are recorded as dry_run again.
 	APIKey mappings.Secret
+	// KeyUnknown is set by a caller that cannot know the server's key
+	// (the CLI runs without the server's environment): leads are queued,
+	// and a server without a key records them as dry_run when it takes
+	// them. Otherwise a replay run without PARTNERO_API_KEY in the shell
+	// would turn the leads of a live server into dry_run.
+	KeyUnknown bool
 }
 
 // ReplayReport sums up a replay.
@@ -99,7 +105,7 @@ func (r Replayer) replayOne(ctx context.Context, id int64, force bool, rep *Repl
 	if key.IsZero() {
 		key = r.APIKey
 	}
-	res, err := r.Store.Requeue(ctx, id, newLeads(items, key.IsZero()), force)
+	res, err := r.Store.Requeue(ctx, id, newLeads(items, key.IsZero() && !r.KeyUnknown), force)
 	if err != nil {
 		return fmt.Errorf("event %d: %w", id, err)
 	}

@@ -54,7 +54,11 @@ func runReplay(ctx context.Context, args []string, o IO) int {
 		return exitFailed
 	}
 	defer closeStore(st)
-	r := bridge.Replayer{Store: st, Mappings: cfg, APIKey: mappings.NewSecret(strings.TrimSpace(o.getenv("PARTNERO_API_KEY")))}
+	// The server, not this shell, knows whether it runs with a Partnero
+	// key: without PARTNERO_API_KEY here, leads are queued and a server in
+	// dry-run records them as dry_run when it takes them.
+	key := mappings.NewSecret(strings.TrimSpace(o.getenv("PARTNERO_API_KEY")))
+	r := bridge.Replayer{Store: st, Mappings: cfg, APIKey: key, KeyUnknown: key.IsZero()}
 	var rep bridge.ReplayReport
 	var err error
 	if len(ids) > 0 {
