@@ -8,7 +8,10 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/leadbridge/leadbridge/mappings"
+	"github.com/leadbridge/leadbridge/notify"
 	"github.com/leadbridge/leadbridge/partnero"
 	"github.com/leadbridge/leadbridge/store"
 )
@@ -102,4 +105,18 @@ type Deps struct {
 	// WatchDebounce is the quiet time after a change before reloading; 0
 	// means 500ms.
 	WatchDebounce time.Duration
+	// OnReload, when set, is told the outcome of every reload (nil on
+	// success, also an unchanged one): notify.Notifier.Reloaded.
+	OnReload func(err error)
+	// Attribution, when set, adds the unattributed share per source to
+	// /readyz: *notify.Notifier.
+	Attribution Attribution
+	// Collectors are served on /metrics beside the server's own series.
+	Collectors []prometheus.Collector
+}
+
+// Attribution reports the share of each source's recent leads that
+// arrived without a partner identifier.
+type Attribution interface {
+	Unattributed() []notify.Share
 }
