@@ -66,6 +66,7 @@ Commands:
   backup       write a consistent copy of the SQLite store
   fields       list the Partnero lead form's custom fields, with a cfields block
   healthcheck  exit 0 when the local server answers /healthz
+  notify test  send a sample notification to every --notify-url and print each answer
   version      print version, commit and Go version
 
 Run "leadbridge <command> -h" for a command's flags.
@@ -88,6 +89,9 @@ func commands() map[string]command {
 		// ship: fields and healthcheck
 		"fields":      runFields,
 		"healthcheck": runHealthcheck,
+
+		// notify: notifications
+		"notify": runNotify,
 	}
 }
 
