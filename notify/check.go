@@ -54,7 +54,7 @@ func (n *Notifier) observe(ctx context.Context, after, upTo, now time.Time) (*ob
 			return nil, err
 		}
 	}
-	if obs.backlog, err = n.store.Backlogs(ctx, now.Add(-n.cfg.Backlog), maxEventIDs); err != nil {
+	if obs.backlog, err = n.store.Backlogs(ctx, now.Add(-n.cfg.Backlog)); err != nil {
 		return nil, err
 	}
 	since := now.Add(-attributionWindow)
@@ -82,21 +82,38 @@ func (n *Notifier) observe(ctx context.Context, after, upTo, now time.Time) (*ob
 // now: each kind and source at most once per Every, carrying what
 // happened meanwhile.
 func (n *Notifier) plan(st *state, obs *observation, now time.Time, red redactor) []Message {
-	every := n.cfg.Every
-	var out []Message
-	msg := func(kind, source string, count int, ids []int64, text string) {
-		if ids == nil {
-			ids = []int64{}
-		}
-		out = append(out, Message{Kind: kind, Source: source, Count: count, EventIDs: ids, At: now.UTC(), Text: red.clean(text, 4000)})
-	}
-	src := func(s string) string { return red.clean(s, maxSourceLen) }
+	p := &planned{now: now, red: red}
+	n.planEvents(st, obs, p)
+	n.planAuth(st, obs, p)
+	n.planConditions(st, obs, p)
+	st.prune(now, n.cfg.Every)
+	return p.msgs
+}
 
-	// Events: counted as they happen, sent when the window is open.
+// planned collects the messages of one check.
+type planned struct {
+	now  time.Time
+	red  redactor
+	msgs []Message
+}
+
+func (p *planned) add(kind, source string, count int, ids []int64, text string) {
+	if ids == nil {
+		ids = []int64{}
+	}
+	p.msgs = append(p.msgs, Message{Kind: kind, Source: source, Count: count, EventIDs: ids, At: p.now.UTC(), Text: p.red.clean(text, 4000)})
+}
+
+// src is a source name as a text shows it.
+func (p *planned) src(s string) string { return p.red.clean(s, maxSourceLen) }
+
+// planEvents counts dead leads and failed mappings as they happen and
+// sends them when the window is open.
+func (n *Notifier) planEvents(st *state, obs *observation, p *planned) {
 	for _, d := range obs.dead {
 		reasons := make([]string, len(d.Reasons))
 		for i, r := range d.Reasons {
-			reasons[i] = red.clean(r, maxReasonLen)
+			reasons[i] = p.red.clean(r, maxReasonLen)
 		}
 		st.topic(KindLeadDead, d.Source).add(d.Count, d.EventIDs, reasons)
 	}
@@ -107,70 +124,24 @@ func (n *Notifier) plan(st *state, obs *observation, now time.Time, red redactor
 		topics := st.existing(kind)
 		for _, source := range sortedSources(topics) {
 			t := topics[source]
-			if t.Count == 0 || !t.due(now, every) {
+			if t.Count == 0 || !t.due(p.now, n.cfg.Every) {
 				continue
 			}
 			if kind == KindLeadDead {
-				msg(kind, source, t.Count, t.EventIDs, leadDeadText(src(source), t.Count, t.EventIDs, t.Reasons))
+				p.add(kind, source, t.Count, t.EventIDs, leadDeadText(p.src(source), t.Count, t.EventIDs, t.Reasons))
 			} else {
-				msg(kind, source, t.Count, t.EventIDs, mappingFailedText(src(source), t.Count, t.EventIDs))
+				p.add(kind, source, t.Count, t.EventIDs, mappingFailedText(p.src(source), t.Count, t.EventIDs))
 			}
-			t.sent(now)
+			t.sent(p.now)
 		}
 	}
-
-	n.planAuth(st, obs, now, func(kind, source string, count, status int) {
-		if kind == KindAuthFailing {
-			msg(kind, source, count, nil, authFailingText(src(source), count, status))
-		} else {
-			msg(kind, source, count, nil, authRecoveredText(src(source)))
-		}
-	})
-
-	// Conditions: sent when they start to hold, again only after they
-	// stopped holding in between.
-	holding := map[string]bool{}
-	for _, b := range obs.backlog {
-		holding[b.Source] = true
-		if t, send := st.condition(KindBacklog, b.Source, true, now, every); send {
-			msg(KindBacklog, b.Source, b.Waiting, b.EventIDs, backlogText(src(b.Source), b.Waiting, n.cfg.Backlog, b.Oldest, b.EventIDs))
-			t.sent(now)
-		}
-	}
-	st.release(KindBacklog, holding, now, every)
-
-	holding = map[string]bool{}
-	for _, s := range obs.shares {
-		if !s.Warning {
-			continue
-		}
-		holding[s.Source] = true
-		if t, send := st.condition(KindUnattributed, s.Source, true, now, every); send {
-			ids := obs.unattributedIDs[s.Source]
-			shown := s
-			shown.Source = src(s.Source)
-			msg(KindUnattributed, s.Source, s.Unattributed, ids, unattributedText(shown, attributionWindow, ids))
-			t.sent(now)
-		}
-	}
-	st.release(KindUnattributed, holding, now, every)
-
-	r := obs.reload
-	t, send := st.condition(KindReloadFailed, "", r.first != "", now, every)
-	t.Count += r.failures
-	if send {
-		msg(KindReloadFailed, "", max(t.Count, 1), nil, reloadFailedText(r.first, r.problems))
-		t.sent(now)
-	}
-	st.prune(now, every)
-	return out
 }
 
 // planAuth follows each source's key: the latest attempt Partnero judged
 // tells whether it is refused. auth_failing is sent once when refusals
 // start, auth_recovered once when a refused key works again; a flap
 // within Every waits for the window and is dropped if it healed meanwhile.
-func (n *Notifier) planAuth(st *state, obs *observation, now time.Time, send func(kind, source string, count, status int)) {
+func (n *Notifier) planAuth(st *state, obs *observation, p *planned) {
 	for _, a := range obs.auth {
 		t := st.topic(KindAuthFailing, a.Source)
 		t.Count += a.Refused
@@ -188,20 +159,59 @@ func (n *Notifier) planAuth(st *state, obs *observation, now time.Time, send fun
 	for _, source := range sortedSources(topics) {
 		t := topics[source]
 		switch {
-		case t.Holds && !t.Told && t.due(now, n.cfg.Every):
-			send(KindAuthFailing, source, t.Count, t.Status)
-			t.sent(now)
+		case t.Holds && !t.Told && t.due(p.now, n.cfg.Every):
+			p.add(KindAuthFailing, source, t.Count, nil, authFailingText(p.src(source), t.Count, t.Status))
+			t.sent(p.now)
 			t.Told = true
 		case !t.Holds && t.Told:
 			r := st.topic(KindAuthRecovered, source)
-			if r.due(now, n.cfg.Every) {
-				send(KindAuthRecovered, source, 0, 0)
-				r.sent(now)
+			if r.due(p.now, n.cfg.Every) {
+				p.add(KindAuthRecovered, source, 0, nil, authRecoveredText(p.src(source)))
+				r.sent(p.now)
 				t.Told, t.Count, t.Status = false, 0, 0
 			}
 		case !t.Holds && !t.Told:
 			t.Count, t.Status = 0, 0 // refused and healed before anyone was told
 		}
+	}
+}
+
+// planConditions sends a backlog, unattributed leads and a failed reload
+// when they start to hold, and again only after they stopped in between.
+func (n *Notifier) planConditions(st *state, obs *observation, p *planned) {
+	every := n.cfg.Every
+	holding := map[string]bool{}
+	for _, b := range obs.backlog {
+		holding[b.Source] = true
+		if t, send := st.condition(KindBacklog, b.Source, true, p.now, every); send {
+			p.add(KindBacklog, b.Source, b.Waiting, b.EventIDs, backlogText(p.src(b.Source), b.Waiting, n.cfg.Backlog, b.Oldest, b.EventIDs))
+			t.sent(p.now)
+		}
+	}
+	st.release(KindBacklog, holding, p.now, every)
+
+	holding = map[string]bool{}
+	for _, s := range obs.shares {
+		if !s.Warning {
+			continue
+		}
+		holding[s.Source] = true
+		if t, send := st.condition(KindUnattributed, s.Source, true, p.now, every); send {
+			ids := obs.unattributedIDs[s.Source]
+			shown := s
+			shown.Source = p.src(s.Source)
+			p.add(KindUnattributed, s.Source, s.Unattributed, ids, unattributedText(shown, attributionWindow, ids))
+			t.sent(p.now)
+		}
+	}
+	st.release(KindUnattributed, holding, p.now, every)
+
+	r := obs.reload
+	t, send := st.condition(KindReloadFailed, "", r.first != "", p.now, every)
+	t.Count += r.failures
+	if send {
+		p.add(KindReloadFailed, "", max(t.Count, 1), nil, reloadFailedText(r.first, r.problems))
+		t.sent(p.now)
 	}
 }
 

@@ -63,7 +63,7 @@ type Store interface {
 	DeadLeads(ctx context.Context, after, upTo time.Time, maxIDs int) ([]store.SourceEvents, error)
 	FailedEvents(ctx context.Context, after, upTo time.Time, maxIDs int) ([]store.SourceEvents, error)
 	AuthActivity(ctx context.Context, after, upTo time.Time) ([]store.AuthActivity, error)
-	Backlogs(ctx context.Context, queuedBefore time.Time, maxIDs int) ([]store.Backlog, error)
+	Backlogs(ctx context.Context, queuedBefore time.Time) ([]store.Backlog, error)
 	Attributions(ctx context.Context, since time.Time) ([]store.Attribution, error)
 	UnattributedEvents(ctx context.Context, source string, since time.Time, max int) ([]int64, error)
 

@@ -68,11 +68,11 @@ type receiver struct {
 	textOnly bool
 }
 
-// Label names a receiver without revealing its URL's credentials: Slack,
+// label names a receiver without revealing its URL's credentials: Slack,
 // Discord and Mattermost put the secret in the path, Google Chat in the
 // query, others in user:password@. Only the position, scheme and host
 // remain.
-func Label(i int, raw string) string {
+func label(i int, raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
 		return fmt.Sprintf("#%d", i+1)
@@ -82,7 +82,7 @@ func Label(i int, raw string) string {
 
 // Result is a receiver's answer to one message.
 type Result struct {
-	Receiver string // see Label
+	Receiver string // the receiver's position, scheme and host: never its path or query (a credential)
 	Status   int    // HTTP status; 0 when there was no answer
 	Answer   string // the start of the answer's body, cleaned
 	Attempts int
@@ -105,7 +105,7 @@ func NewSender(urls []string, client *http.Client) *Sender {
 	}
 	s := &Sender{client: client, sleep: sleepCtx}
 	for i, raw := range urls {
-		r := receiver{url: raw, label: Label(i, raw)}
+		r := receiver{url: raw, label: label(i, raw)}
 		if u, err := url.Parse(raw); err == nil && strings.EqualFold(u.Hostname(), "chat.googleapis.com") {
 			r.textOnly = true
 		}

@@ -48,7 +48,7 @@ type Backlog struct {
 	Source   string
 	Waiting  int
 	Oldest   time.Time // queued time of the oldest
-	EventIDs []int64   // the oldest ones' events, oldest first
+	EventIDs []int64   // the first waiting event, as an example
 }
 
 // Attribution counts one source's mapped leads of a window and those
@@ -69,6 +69,10 @@ type Attribution struct {
 const unattributedSQL = `((l.status = 'ignored' AND l.reason = 'no partner')
 	OR (l.status = 'failed' AND l.reason LIKE $1)
 	OR l.fallback_used <> 0)`
+
+// The window queries start from the events of the window (CROSS JOIN
+// keeps SQLite, which has no statistics, from scanning every lead kept
+// for the retention instead); PostgreSQL plans them as inner joins.
 
 // partnerProblem matches mappings.Failure{Field: "partner"} as JSON; the
 // closing quote keeps "partner.key" and the like out.
@@ -182,46 +186,36 @@ func (s *Store) AuthActivity(ctx context.Context, after, upTo time.Time) ([]Auth
 }
 
 // Backlogs reports, per source, the leads waiting for delivery (queued or
-// retrying) since before queuedBefore, with the events of the oldest
-// maxIDs.
-func (s *Store) Backlogs(ctx context.Context, queuedBefore time.Time, maxIDs int) ([]Backlog, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT source, COUNT(*), MIN(queued_at) FROM lb_leads
+// retrying) since before queuedBefore, with the first of their events as
+// an example (one aggregate over the status index: a backlog may be
+// large while Partnero is down).
+func (s *Store) Backlogs(ctx context.Context, queuedBefore time.Time) ([]Backlog, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT source, COUNT(*), MIN(queued_at), MIN(event_id) FROM lb_leads
 		WHERE status IN ($1, $2) AND queued_at < $3 GROUP BY source ORDER BY source`, StatusQueued, StatusRetrying, s.ms(queuedBefore))
 	if err != nil {
 		return nil, fmt.Errorf("backlog: %w", err)
 	}
+	defer rows.Close()
 	var out []Backlog
 	for rows.Next() {
 		var b Backlog
-		var oldest int64
-		if err := rows.Scan(&b.Source, &b.Waiting, &oldest); err != nil {
-			rows.Close()
+		var oldest, eventID int64
+		if err := rows.Scan(&b.Source, &b.Waiting, &oldest, &eventID); err != nil {
 			return nil, err
 		}
 		b.Oldest = fromMS(oldest)
+		b.EventIDs = []int64{eventID}
 		out = append(out, b)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for i := range out {
-		ids, err := s.eventIDs(ctx, `SELECT event_id FROM lb_leads WHERE source = $1 AND status IN ($2, $3) AND queued_at < $4
-			ORDER BY queued_at, id LIMIT `+fmt.Sprint(maxIDs), out[i].Source, StatusQueued, StatusRetrying, s.ms(queuedBefore))
-		if err != nil {
-			return nil, fmt.Errorf("backlog: %w", err)
-		}
-		out[i].EventIDs = ids
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // Attributions reports, per source, the leads of webhooks received since
 // and how many of them had no partner identifier (see Attribution).
 func (s *Store) Attributions(ctx context.Context, since time.Time) ([]Attribution, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT l.source, COUNT(*), SUM(CASE WHEN `+unattributedSQL+` THEN 1 ELSE 0 END)
-		FROM lb_leads l JOIN lb_events e ON e.id = l.event_id
-		WHERE e.received_at >= $2 AND (l.status <> 'ignored' OR l.reason = 'no partner')
+		FROM lb_events e CROSS JOIN lb_leads l
+		WHERE l.event_id = e.id AND e.received_at >= $2 AND (l.status <> 'ignored' OR l.reason = 'no partner')
 		GROUP BY l.source ORDER BY l.source`, partnerProblem, s.ms(since))
 	if err != nil {
 		return nil, fmt.Errorf("attribution: %w", err)
@@ -241,8 +235,8 @@ func (s *Store) Attributions(ctx context.Context, since time.Time) ([]Attributio
 // UnattributedEvents lists the newest events (up to max) of a source
 // received since whose leads had no partner identifier.
 func (s *Store) UnattributedEvents(ctx context.Context, source string, since time.Time, max int) ([]int64, error) {
-	ids, err := s.eventIDs(ctx, `SELECT DISTINCT l.event_id FROM lb_leads l JOIN lb_events e ON e.id = l.event_id
-		WHERE `+unattributedSQL+` AND l.source = $2 AND e.received_at >= $3 ORDER BY l.event_id DESC LIMIT `+fmt.Sprint(max),
+	ids, err := s.eventIDs(ctx, `SELECT DISTINCT l.event_id FROM lb_events e CROSS JOIN lb_leads l
+		WHERE l.event_id = e.id AND `+unattributedSQL+` AND l.source = $2 AND e.received_at >= $3 ORDER BY l.event_id DESC LIMIT `+fmt.Sprint(max),
 		partnerProblem, source, s.ms(since))
 	if err != nil {
 		return nil, fmt.Errorf("unattributed events: %w", err)
