@@ -183,7 +183,8 @@ func (n *Notifier) Reloaded(err error) {
 }
 
 // Unattributed returns the share of leads without a partner per source,
-// as of the last check (nil before the first).
+// as of the last check (empty before the first): for /readyz, /metrics
+// and the console.
 func (n *Notifier) Unattributed() []Share {
 	n.mu.Lock()
 	defer n.mu.Unlock()
