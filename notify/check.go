@@ -2,6 +2,8 @@ package notify
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -122,7 +124,7 @@ func (n *Notifier) planEvents(st *state, obs *observation, p *planned) {
 	}
 	for _, kind := range []string{KindLeadDead, KindMappingFailed} {
 		topics := st.existing(kind)
-		for _, source := range sortedSources(topics) {
+		for _, source := range slices.Sorted(maps.Keys(topics)) {
 			t := topics[source]
 			if t.Count == 0 || !t.due(p.now, n.cfg.Every) {
 				continue
@@ -156,7 +158,7 @@ func (n *Notifier) planAuth(st *state, obs *observation, p *planned) {
 		}
 	}
 	topics := st.existing(KindAuthFailing)
-	for _, source := range sortedSources(topics) {
+	for _, source := range slices.Sorted(maps.Keys(topics)) {
 		t := topics[source]
 		switch {
 		case t.Holds && !t.Told && t.due(p.now, n.cfg.Every):

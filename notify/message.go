@@ -50,6 +50,7 @@ func Sample(at time.Time) Message {
 // Limits on what a message carries.
 const (
 	maxEventIDs   = 10  // event ids in a message (the text names 5)
+	maxReasons    = 3   // distinct messages of Partnero quoted
 	maxTextIDs    = 5   // event ids named in the text
 	maxReasonLen  = 160 // each of Partnero's messages, in characters
 	maxProblemLen = 300 // the first problem of a failed reload

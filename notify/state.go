@@ -2,7 +2,8 @@ package notify
 
 import (
 	"encoding/json"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -65,8 +66,8 @@ func (st *state) topic(kind, source string) *topic {
 func (st *state) existing(kind string) map[string]*topic {
 	out := map[string]*topic{}
 	for k, t := range st.Topics {
-		if len(k) > len(kind) && k[:len(kind)] == kind && k[len(kind)] == '/' {
-			out[k[len(kind)+1:]] = t
+		if source, ok := strings.CutPrefix(k, kind+"/"); ok {
+			out[source] = t
 		}
 	}
 	return out
@@ -81,7 +82,7 @@ func (t *topic) add(n int, ids []int64, reasons []string) {
 		}
 	}
 	for _, r := range reasons {
-		if len(t.Reasons) < 3 && !contains(t.Reasons, r) {
+		if len(t.Reasons) < maxReasons && !slices.Contains(t.Reasons, r) {
 			t.Reasons = append(t.Reasons, r)
 		}
 	}
@@ -111,24 +112,4 @@ func (st *state) prune(now time.Time, every time.Duration) {
 			delete(st.Topics, k)
 		}
 	}
-}
-
-func contains(ss []string, s string) bool {
-	for _, v := range ss {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
-// sortedSources returns the keys of a map in order, so that messages of
-// one check come out in a stable order.
-func sortedSources[T any](m map[string]T) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

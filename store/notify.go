@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -121,32 +122,14 @@ func collectSourceEvents(rows *sql.Rows, maxIDs int, reasons bool) ([]SourceEven
 		}
 		se := &out[i]
 		se.Count++
-		if len(se.EventIDs) < maxIDs && !containsID(se.EventIDs, eventID) {
+		if len(se.EventIDs) < maxIDs && !slices.Contains(se.EventIDs, eventID) {
 			se.EventIDs = append(se.EventIDs, eventID)
 		}
-		if reasons && reason != "" && len(se.Reasons) < maxReasons && !containsString(se.Reasons, reason) {
+		if reasons && reason != "" && len(se.Reasons) < maxReasons && !slices.Contains(se.Reasons, reason) {
 			se.Reasons = append(se.Reasons, reason)
 		}
 	}
 	return out, rows.Err()
-}
-
-func containsID(ids []int64, id int64) bool {
-	for _, v := range ids {
-		if v == id {
-			return true
-		}
-	}
-	return false
-}
-
-func containsString(ss []string, s string) bool {
-	for _, v := range ss {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // AuthActivity reports, per source, the attempts of (after, upTo] that
