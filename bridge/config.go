@@ -9,7 +9,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/leadbridge/leadbridge/mappings"
+	"github.com/leadbridge/leadbridge/notify"
 	"github.com/leadbridge/leadbridge/partnero"
 	"github.com/leadbridge/leadbridge/store"
 )
@@ -121,4 +124,18 @@ type Deps struct {
 	// Console serves the admin listener's paths that no admin route
 	// matches (the web console); nil leaves them 404.
 	Console http.Handler
+	// OnReload, when set, is told the outcome of every reload (nil on
+	// success, also an unchanged one): notify.Notifier.Reloaded.
+	OnReload func(err error)
+	// Attribution, when set, adds the unattributed share per source to
+	// /readyz: *notify.Notifier.
+	Attribution Attribution
+	// Collectors are served on /metrics beside the server's own series.
+	Collectors []prometheus.Collector
+}
+
+// Attribution reports the share of each source's recent leads that
+// arrived without a partner identifier.
+type Attribution interface {
+	Unattributed() []notify.Share
 }

@@ -26,7 +26,9 @@ type metrics struct {
 	configInfo *prometheus.GaugeVec
 }
 
-func newMetrics() *metrics {
+// newMetrics registers the server's series and extra (e.g. the
+// notifier's) on a new registry.
+func newMetrics(extra ...prometheus.Collector) *metrics {
 	m := &metrics{reg: prometheus.NewRegistry()}
 	f := func(c prometheus.Collector) { m.reg.MustRegister(c) }
 	m.webhooks = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -82,6 +84,9 @@ func newMetrics() *metrics {
 	for _, c := range []prometheus.Collector{m.webhooks, m.storeSeconds, m.deliveries, m.attempts, m.deliverySeconds, m.queueDepth,
 		m.oldestPending, m.dryRun, m.authFailing, m.reloadOK, m.reloadTime, m.configInfo,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
+		f(c)
+	}
+	for _, c := range extra {
 		f(c)
 	}
 	return m

@@ -20,12 +20,15 @@ import (
 // or the new one, never a mix. On failure the previous mappings stay in
 // force and the error (every problem with file:line:col) is returned.
 // It reports whether anything changed.
-func (s *Server) Reload() (bool, error) {
+func (s *Server) Reload() (changed bool, err error) {
 	if s.load == nil {
 		return false, errors.New("reload: no mapping loader configured")
 	}
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
+	if s.onReload != nil {
+		defer func() { s.onReload(err) }()
+	}
 	cfg, err := s.load()
 	if err == nil && cfg.Hash == s.rt.Load().cfg.Hash {
 		// Unchanged, e.g. a bad edit reverted: still a successful load,

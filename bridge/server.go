@@ -34,6 +34,8 @@ type Server struct {
 	reloadErr atomic.Pointer[reloadError]
 	watchPath string
 	debounce  time.Duration
+	onReload  func(error)
+	attrib    Attribution
 
 	removedMu sync.Mutex
 	removed   map[string]time.Time // sources dropped by a reload, and when
@@ -57,8 +59,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
-	s := &Server{cfg: cfg, store: deps.Store, log: deps.Logger, now: deps.Now, metrics: newMetrics(), removed: map[string]time.Time{},
-		load: deps.Load, watchPath: deps.WatchPath, debounce: deps.WatchDebounce, bodies: newAdmission(cfg.BodyBudget, cfg.BodyWait)}
+	s := &Server{cfg: cfg, store: deps.Store, log: deps.Logger, now: deps.Now, metrics: newMetrics(deps.Collectors...), removed: map[string]time.Time{},
+		load: deps.Load, watchPath: deps.WatchPath, debounce: deps.WatchDebounce, onReload: deps.OnReload, attrib: deps.Attribution,
+		bodies: newAdmission(cfg.BodyBudget, cfg.BodyWait)}
 	if s.debounce <= 0 {
 		s.debounce = 500 * time.Millisecond
 	}
@@ -167,6 +170,10 @@ func (s *Server) handleReadyz(c *gin.Context) {
 		body["store"] = gin.H{"status": "ok"}
 	}
 	body["partnero"] = s.deliverer.status()
+	if s.attrib != nil {
+		// A warning, not a failure: intake and delivery work.
+		body["unattributed"] = s.attrib.Unattributed()
+	}
 	body["status"] = "ok"
 	if code != http.StatusOK {
 		body["status"] = "error"

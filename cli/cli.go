@@ -68,6 +68,7 @@ Commands:
   send         sign a payload as the source's provider would and POST it
   fields       list the Partnero lead form's custom fields, with a cfields block
   healthcheck  exit 0 when the local server answers /healthz
+  notify test  send a sample notification to every --notify-url and print each answer
   version      print version, commit and Go version
 
 Every command accepts --mappings PATH and --db DB (or LEADBRIDGE_MAPPINGS and
@@ -94,6 +95,9 @@ func commands() map[string]command {
 		// ship: fields and healthcheck
 		"fields":      runFields,
 		"healthcheck": runHealthcheck,
+
+		// notify: notifications
+		"notify": runNotify,
 	}
 }
 

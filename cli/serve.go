@@ -12,8 +12,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/leadbridge/leadbridge/bridge"
 	"github.com/leadbridge/leadbridge/mappings"
+	"github.com/leadbridge/leadbridge/notify"
 	"github.com/leadbridge/leadbridge/store"
 )
 
@@ -147,6 +150,8 @@ func runServe(ctx context.Context, args []string, o IO) int {
 	fs := newFlagSet("serve", "serve [flags]", o)
 	var f serveFlags
 	f.register(fs)
+	var nf notifyFlags
+	nf.register(fs)
 	pos, code, ok := fs.parseArgs(args)
 	if !ok {
 		return code
@@ -159,6 +164,10 @@ func runServe(ctx context.Context, args []string, o IO) int {
 		return usageError(fs, "%v", err)
 	}
 	scfg, err := f.storeConfig()
+	if err != nil {
+		return usageError(fs, "%v", err)
+	}
+	ncfg, err := nf.config()
 	if err != nil {
 		return usageError(fs, "%v", err)
 	}
@@ -183,14 +192,29 @@ func runServe(ctx context.Context, args []string, o IO) int {
 	}
 	defer st.Close(context.Background())
 	loader := mappings.Loader{LookupEnv: o.lookupEnv()}
+	secrets := serveSecrets(cfg, ncfg, fs.db, m)
+	notifier, err := notify.New(ncfg, notify.Deps{Store: st, Logger: log, Secrets: secrets.list})
+	if err != nil {
+		log.Error("start", "err", err)
+		return exitFailed
+	}
+	load := func() (*mappings.Config, error) {
+		c, err := loader.LoadPath(fs.mappings)
+		secrets.addMappings(c)
+		return c, err
+	}
 	console, bindConsole := consoleFor(cfg, st, log, o)
-	srv, err := bridge.New(cfg, bridge.Deps{Store: st, Mappings: m, Logger: log,
-		Load: func() (*mappings.Config, error) { return loader.LoadPath(fs.mappings) }, WatchPath: fs.mappings, Console: console})
+	srv, err := bridge.New(cfg, bridge.Deps{Store: st, Mappings: m, Logger: log, Load: load, WatchPath: fs.mappings, Console: console,
+		OnReload: notifier.Reloaded, Attribution: notifier, Collectors: []prometheus.Collector{notifier.Collector()}})
 	if err != nil {
 		log.Error("start", "err", err)
 		return exitFailed
 	}
 	bindConsole(srv)
+	nctx, stopNotify := context.WithCancel(ctx)
+	notifying := make(chan struct{})
+	go func() { defer close(notifying); notifier.Run(nctx) }()
+	defer func() { stopNotify(); <-notifying }() // before the store closes
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)

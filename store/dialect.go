@@ -138,4 +138,18 @@ var sqliteSchema = []string{
 	`ALTER TABLE lb_leads ADD COLUMN email TEXT NOT NULL DEFAULT '';
 	UPDATE lb_leads SET email = lower(COALESCE(json_extract(body, '$.email'), '')) WHERE body IS NOT NULL AND json_valid(body);
 	CREATE INDEX lb_leads_email ON lb_leads (email) WHERE email <> ''`,
+	// 4: notifications (package notify): its state (cursor, what was sent
+	// when) as one row that instances replace by compare-and-swap, the
+	// messages waiting to be sent, and attempts found by time.
+	`CREATE TABLE lb_notify (
+		key   TEXT PRIMARY KEY,
+		value TEXT NOT NULL
+	);
+	CREATE TABLE lb_notify_outbox (
+		id         INTEGER PRIMARY KEY AUTOINCREMENT,
+		created_at INTEGER NOT NULL,
+		claimed_at INTEGER NOT NULL DEFAULT 0,
+		body       TEXT NOT NULL
+	);
+	CREATE INDEX lb_attempts_at ON lb_attempts (at)`,
 }

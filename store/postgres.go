@@ -134,4 +134,18 @@ var postgresSchema = []string{
 	`ALTER TABLE lb_leads ADD COLUMN email TEXT NOT NULL DEFAULT '';
 	UPDATE lb_leads SET email = lower(COALESCE(convert_from(body, 'UTF8')::jsonb->>'email', '')) WHERE body IS NOT NULL;
 	CREATE INDEX lb_leads_email ON lb_leads (email) WHERE email <> ''`,
+	// 4: notifications (package notify): its state (cursor, what was sent
+	// when) as one row that instances replace by compare-and-swap, the
+	// messages waiting to be sent, and attempts found by time.
+	`CREATE TABLE lb_notify (
+		key   TEXT PRIMARY KEY,
+		value TEXT NOT NULL
+	);
+	CREATE TABLE lb_notify_outbox (
+		id         BIGSERIAL PRIMARY KEY,
+		created_at BIGINT NOT NULL,
+		claimed_at BIGINT NOT NULL DEFAULT 0,
+		body       TEXT NOT NULL
+	);
+	CREATE INDEX lb_attempts_at ON lb_attempts (at)`,
 }
