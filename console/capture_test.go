@@ -178,6 +178,15 @@ func TestCaptureOnTheOverviewSourcesAndEvents(t *testing.T) {
 	require.Contains(t, events, `id="captured-hint"`)
 	require.Equal(t, 3, strings.Count(events, `<td><span class="st st-captured">captured</span></td>`), "three rows")
 
+	// The capture-first pages need nothing the CSP forbids.
+	draft := x.postForm("/playground/draft", url.Values{"event": {"1"}})
+	require.Equal(t, http.StatusOK, draft.Code)
+	for name, body := range map[string]string{"overview": body, "sources": sources, "events": events, "draft": draft.Body.String(),
+		"playground": x.get("/playground?source=cap").Body.String(), "event": x.get("/events/1").Body.String()} {
+		require.NotRegexp(t, inlineScript, body, name)
+		require.NotRegexp(t, inlineAttrs, body, name)
+	}
+
 	// The rules are written but the replay is forgotten: said on every page.
 	x.setMappings(capLeadsYAML)
 	body = x.get("/").Body.String()
@@ -256,6 +265,7 @@ func TestCapturedPayloadIsEscaped(t *testing.T) {
 		require.NotContains(t, body, "<img src=x", name)
 		require.NotContains(t, body, "<b>key</b>", name)
 		require.NotContains(t, body, `href="javascript:`, name)
+		require.NotRegexp(t, inlineScript, body, "%s: no inline script under the CSP", name)
 	}
 	require.Contains(t, pages["event"], `<span class="qtitle">&lt;script&gt;alert(&#39;title&#39;)&lt;/script&gt;</span>`)
 	require.Contains(t, pages["event"], `data-title="&lt;script&gt;alert(&#39;title&#39;)&lt;/script&gt;"`)
