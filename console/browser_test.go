@@ -78,6 +78,7 @@ func chromiumPath(t *testing.T) string {
 
 // stack is a running leadbridge with the console, on real listeners.
 type stack struct {
+	store   *store.Store
 	srv     *bridge.Server
 	fake    *partnerotest.Server
 	mapFile string
@@ -93,28 +94,44 @@ func (r *serverRef) Replay(ctx context.Context, ids []int64, force bool) (bridge
 	return r.srv.Replay(ctx, ids, force)
 }
 
-func startStack(t *testing.T) *stack {
+// stackOptions: the mapping file's text, the environment its ${VAR}s
+// are read from, and whether the server watches the file (as serve does)
+// instead of being reloaded by the test.
+type stackOptions struct {
+	mappings string
+	env      map[string]string
+	watch    bool
+}
+
+func startStack(t *testing.T, o stackOptions) *stack {
 	t.Helper()
 	s := &stack{fake: partnerotest.New()}
 	t.Cleanup(s.fake.Close)
 	dir := t.TempDir()
 	s.mapFile = filepath.Join(dir, "mappings.yaml")
-	require.NoError(t, os.WriteFile(s.mapFile, []byte(browserMappings), 0o600))
-	load := func() (*mappings.Config, error) { return mappings.Loader{}.LoadPath(s.mapFile) }
+	require.NoError(t, os.WriteFile(s.mapFile, []byte(o.mappings), 0o600))
+	env := func(k string) (string, bool) { v, ok := o.env[k]; return v, ok }
+	load := func() (*mappings.Config, error) { return mappings.Loader{LookupEnv: env}.LoadPath(s.mapFile) }
 	m, err := load()
 	require.NoError(t, err)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st, err := store.Open(context.Background(), store.Config{DSN: filepath.Join(dir, "lb.db"), Logger: log})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close(context.Background()) })
+	s.store = st
 
 	ref := &serverRef{}
-	console := New(Config{Token: mappings.NewSecret(testToken), PublicAddr: "127.0.0.1"},
-		Deps{Store: st, Mappings: func() *mappings.Config { return ref.srv.Mappings() }, Status: ref, Replayer: ref, Logger: log})
+	inForce := func() *mappings.Config { return ref.srv.Mappings() }
+	console := New(Config{Token: mappings.NewSecret(testToken), PublicAddr: "127.0.0.1", LookupEnv: env},
+		Deps{Store: st, Mappings: inForce, Status: ref, Replayer: ref, Logger: log, Draft: draftFrom(st, inForce)})
 	cfg := bridge.Config{APIKey: mappings.NewSecret(partnerotest.DefaultAPIKey), BaseURL: s.fake.URL(), AdminToken: mappings.NewSecret(testToken),
 		Workers: 2, Rate: 100, RetryMin: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond, MaxAge: time.Hour}
 	client := partnero.New(partnero.Config{BaseURL: s.fake.URL(), Timeout: 5 * time.Second}, nil)
-	s.srv, err = bridge.New(cfg, bridge.Deps{Store: st, Mappings: m, Load: load, Console: console, Partnero: client, Logger: log})
+	deps := bridge.Deps{Store: st, Mappings: m, Load: load, Console: console, Partnero: client, Logger: log}
+	if o.watch {
+		deps.WatchPath, deps.WatchDebounce = s.mapFile, 50*time.Millisecond
+	}
+	s.srv, err = bridge.New(cfg, deps)
 	require.NoError(t, err)
 	ref.srv = s.srv
 
@@ -197,7 +214,7 @@ func screenshotDir(t *testing.T) string {
 func TestConsoleInABrowser(t *testing.T) {
 	exe := chromiumPath(t)
 	shots := screenshotDir(t)
-	s := startStack(t)
+	s := startStack(t, stackOptions{mappings: browserMappings})
 
 	// A Typeform submission that the mapping (email: answers.emial) fails,
 	// and a form lead that is delivered.

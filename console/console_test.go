@@ -114,7 +114,7 @@ func TestCSRF(t *testing.T) {
 	require.Contains(t, page.Body.String(), `name="csrf" value="`+token+`"`, "forms carry it too")
 	replay := "/events/1/replay"
 
-	for name, form := range map[string]url.Values{"missing": {}, "wrong": {"csrf": {"x" + token[1:]}}, "empty": {"csrf": {""}}} {
+	for name, form := range map[string]url.Values{"missing": {}, "wrong": {"csrf": {flip(token)}}, "empty": {"csrf": {""}}} {
 		rec := x.do(http.MethodPost, replay, strings.NewReader(form.Encode()), withCookie(c))
 		require.Equal(t, http.StatusForbidden, rec.Code, name)
 	}

@@ -32,6 +32,9 @@ type eventsData struct {
 type replayResult struct {
 	bridge.ReplayReport
 	What string // "event 12", "14 events matching status failed"
+	// Link shows the replayed events whatever their status now (they
+	// left the status the list is filtered by); LinkLabel names it.
+	Link, LinkLabel string
 }
 
 // filterFrom reads status, source, email and before from a query or form.
@@ -120,13 +123,21 @@ func (h *handler) replayMatching(w http.ResponseWriter, r *http.Request, s *sess
 		what += " for " + f.Email
 	}
 	f.Limit = pageSize
-	h.renderEvents(w, r, s, f, &replayResult{ReplayReport: rep, What: what})
+	res := &replayResult{ReplayReport: rep, What: what}
+	if all := filterQuery(store.Filter{Source: f.Source, Email: f.Email}); len(all) > 0 {
+		res.Link, res.LinkLabel = "/events?"+all.Encode(), "See these events in every status"
+	}
+	h.renderEvents(w, r, s, f, res)
 }
 
 type eventData struct {
-	Now         time.Time
-	Event       *store.Event
-	Provider    string // the source's provider in force; "" when the source is gone
+	Now      time.Time
+	Event    *store.Event
+	Provider string // the source's provider in force; "" when the source is gone
+	InForce  string // where the source stands: inForceMaps, inForceCaptures or inForceMissing
+	// AwaitsRules: the event was captured and its source still has no lead
+	// rules; the page leads with drafting them.
+	AwaitsRules bool
 	Tree        *node
 	Truncated   bool
 	DecodeError string
@@ -158,9 +169,12 @@ func (h *handler) renderEvent(w http.ResponseWriter, r *http.Request, s *session
 	data := eventData{Now: h.now(), Event: ev, Payload: string(ev.Payload), Headers: prettyJSON(ev.Headers),
 		CanDraft: h.deps.Draft != nil, Replay: rep}
 	provider := providers.Generic
-	if src, ok := h.deps.Mappings().Sources[ev.Source]; ok {
+	src := h.deps.Mappings().Sources[ev.Source]
+	if src != nil {
 		provider, data.Provider = src.Provider, src.Provider
 	}
+	data.InForce = standing(src)
+	data.AwaitsRules = ev.Status == store.StatusCaptured && data.InForce != inForceMaps
 	data.Tree, data.Truncated, err = payloadTree(provider, ev.ContentType, ev.Payload)
 	if err != nil {
 		data.DecodeError = err.Error()

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/leadbridge/leadbridge/bridge"
+	"github.com/leadbridge/leadbridge/draft"
 	"github.com/leadbridge/leadbridge/mappings"
 	"github.com/leadbridge/leadbridge/store"
 )
@@ -64,6 +65,9 @@ type fakeReplayer struct {
 	mu    sync.Mutex
 	calls [][]int64
 	force []bool
+	// stillCaptures names sources without lead rules: their events are
+	// reported left captured, as bridge.Replayer does.
+	stillCaptures []string
 }
 
 func (f *fakeReplayer) Replay(_ context.Context, ids []int64, force bool) (bridge.ReplayReport, error) {
@@ -71,6 +75,9 @@ func (f *fakeReplayer) Replay(_ context.Context, ids []int64, force bool) (bridg
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, ids)
 	f.force = append(f.force, force)
+	if len(f.stillCaptures) > 0 {
+		return bridge.ReplayReport{Events: len(ids), Captured: len(ids), CapturedSources: f.stillCaptures, Problems: []string{}}, nil
+	}
 	return bridge.ReplayReport{Events: len(ids), RequeueResult: store.RequeueResult{Queued: len(ids)}, Problems: []string{}}, nil
 }
 
@@ -93,18 +100,38 @@ func withDraft(f func(ctx context.Context, id int64, name string) (string, error
 	return func(_ *Config, d *Deps) { d.Draft = f }
 }
 
+// draftFrom drafts a source from a stored event with the draft package, as
+// cli/console.go wires it for serve (leadbridge init).
+func draftFrom(st *store.Store, inForce func() *mappings.Config) func(ctx context.Context, id int64, name string) (string, error) {
+	return func(ctx context.Context, id int64, name string) (string, error) {
+		ev, err := st.GetEvent(ctx, id)
+		if err != nil {
+			return "", err
+		}
+		res, err := draft.Source(draft.Input{Name: name, SourceName: ev.Source, Source: inForce().Sources[ev.Source],
+			ContentType: ev.ContentType, Payload: ev.Payload})
+		if err != nil {
+			return "", err
+		}
+		return string(res.YAML), nil
+	}
+}
+
+// harnessEnv is the harness's environment: CONSOLE_TEST_TOKEN alone.
+func harnessEnv(k string) (string, bool) {
+	if k == "CONSOLE_TEST_TOKEN" {
+		return "form-token", true
+	}
+	return "", false
+}
+
 func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	t.Helper()
 	x := &harness{t: t, clock: &clock{now: time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC)}, status: &fakeStatus{}, replays: &fakeReplayer{}}
 	dir := t.TempDir()
 	x.mapFile = filepath.Join(dir, "mappings.yaml")
 	require.NoError(t, os.WriteFile(x.mapFile, []byte(testMappings), 0o600))
-	env := func(k string) (string, bool) {
-		if k == "CONSOLE_TEST_TOKEN" {
-			return "form-token", true
-		}
-		return "", false
-	}
+	env := harnessEnv
 	cfg, err := mappings.Loader{LookupEnv: env}.LoadFile(x.mapFile)
 	require.NoError(t, err)
 	x.cfg = cfg
@@ -121,6 +148,25 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	}
 	x.h = New(c, d)
 	return x
+}
+
+// setMappings replaces the mappings in force, as a reload of the mapping
+// file would.
+func (x *harness) setMappings(text string) {
+	x.t.Helper()
+	require.NoError(x.t, os.WriteFile(x.mapFile, []byte(text), 0o600))
+	cfg, err := mappings.Loader{LookupEnv: harnessEnv}.LoadFile(x.mapFile)
+	require.NoError(x.t, err)
+	x.cfg = cfg
+}
+
+// capture stores an event of a source without lead rules, as intake does.
+func (x *harness) capture(source, key string, payload []byte) int64 {
+	x.t.Helper()
+	r, err := x.store.Ingest(context.Background(), &store.Intake{Source: source, ContentType: "application/json", Payload: payload,
+		EventKey: key, Captured: true, Headers: []byte(`{}`)})
+	require.NoError(x.t, err)
+	return r.EventID
 }
 
 // ingest stores an event with the given leads.

@@ -34,9 +34,10 @@ type history struct {
 	Compared int  // events compared
 	Limited  bool // the source has more stored events than were compared
 	Changed  int  // events that would map differently
-	// InForce is false when the mappings in force have no such source, or
-	// it has no lead rules: every event then maps "differently".
-	InForce  bool
+	// InForce is where the source stands in the mappings in force
+	// (inForceMaps, inForceCaptures or inForceMissing): unless it maps,
+	// every event the edited YAML maps maps "differently".
+	InForce  string
 	Examples []historyExample
 	AsOf     time.Time // when the stored events were read
 }
@@ -96,7 +97,7 @@ func (h *handler) compareHistory(ctx context.Context, edited *mappings.Source) (
 		}
 	}
 	hist := &history{Source: edited.Name, Compared: len(c.events), Limited: len(c.events) == historyEvents,
-		InForce: cur != nil && !captures(cur), AsOf: c.at}
+		InForce: standing(cur), AsOf: c.at}
 	for i := range c.events {
 		e := &c.events[i]
 		after := mapStored(edited, e)
@@ -117,7 +118,7 @@ func mapStored(src *mappings.Source, e *decodedEvent) outcome {
 	switch {
 	case src == nil:
 		return outcome{"none", "no such source in the mappings in force"}
-	case captures(src):
+	case src.Capture:
 		return outcome{"captured", "captured: no lead rules, nothing sent"}
 	}
 	doc, err := e.doc, e.decodeErr

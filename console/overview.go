@@ -56,6 +56,7 @@ type attribution struct {
 type overviewData struct {
 	Now      time.Time
 	Warnings []warning
+	Todos    []warning // the capture-first path's next steps
 	Windows  []window
 }
 
@@ -79,6 +80,10 @@ func (h *handler) overview(w http.ResponseWriter, r *http.Request, s *session) {
 	day := newWindow("Last 24 hours", hour.Add(time.Hour-24*time.Hour), now, act)
 	data.Windows = []window{day, newWindow("Last 7 days", act.Since, now, act)}
 	data.Warnings = h.warnings(stats, day.Attributions)
+	if data.Todos, err = h.captureTodos(ctx); err != nil {
+		h.storeFailed(w, r, s, "count captured events", err)
+		return
+	}
 	h.render(w, r, s, http.StatusOK, "overview", data)
 }
 

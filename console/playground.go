@@ -35,7 +35,8 @@ type playData struct {
 	Recent   []store.EventSummary
 	Sources  []string // sources in force, to load one's YAML
 	CanDraft bool
-	Notice   string // e.g. why the YAML is empty
+	Notice   string       // e.g. why the YAML is empty
+	Capture  *captureFlow // the capture-first panel; nil when off that path
 	Result   *playResult
 }
 
@@ -56,6 +57,17 @@ func (h *handler) playgroundPage(w http.ResponseWriter, r *http.Request, s *sess
 	q := r.URL.Query()
 	in := playInput{Source: strings.TrimSpace(q.Get("source"))}
 	in.EventID, _ = strconv.ParseInt(q.Get("event"), 10, 64)
+	if in.EventID <= 0 && in.Source != "" {
+		// A source alone (from the sources page): run it on its newest event.
+		newest, err := h.deps.Store.EventPage(r.Context(), store.Filter{Source: in.Source, Limit: 1})
+		if err != nil {
+			h.storeFailed(w, r, s, "list events", err)
+			return
+		}
+		if len(newest) == 1 {
+			in.EventID = newest[0].ID
+		}
+	}
 	data, ok := h.playData(w, r, s, &in)
 	if !ok {
 		return
@@ -109,6 +121,14 @@ func (h *handler) playData(w http.ResponseWriter, r *http.Request, s *session, i
 				data.Payload, data.ContentType = string(ev.Payload), ev.ContentType
 			}
 		}
+	}
+	flowSource := in.Source
+	if data.Event != nil && data.Event.Status == store.StatusCaptured {
+		flowSource = data.Event.Source // whose captured events a draft would map
+	}
+	if data.Capture, err = h.captureFlowOf(r.Context(), flowSource, data.Event); err != nil {
+		h.storeFailed(w, r, s, "count captured events", err)
+		return nil, false
 	}
 	return data, true
 }
@@ -172,12 +192,8 @@ func (h *handler) runPlayground(ctx context.Context, in playInput) *playResult {
 		return res
 	}
 	var out bytes.Buffer
-	if captures(src) {
-		fmt.Fprintf(&out, "source %s (provider %s) has no lead rules: it captures events (202 captured) and sends nothing\n", src.Name, src.Provider)
-	} else {
-		items, notes := src.Explain(raw, string(doc))
-		res.Failed = mappings.WriteTry(&out, &out, src, items, notes)
-	}
+	items, notes := src.Explain(raw, string(doc))
+	res.Failed = mappings.WriteTry(&out, &out, src, items, notes)
 	res.Output = out.String()
 	hist, err := h.compareHistory(ctx, src)
 	if err != nil {
@@ -232,12 +248,6 @@ func (h *handler) playEnv(name string) (string, bool) {
 	return "${" + name + "}", true
 }
 
-// captures reports whether a source has no lead rules: it stores events as
-// captured (product.md §3) and maps nothing.
-func captures(src *mappings.Source) bool {
-	return src.Lead.Name == nil && src.Lead.Email == nil
-}
-
 // draft drafts a source from a stored event (leadbridge init) and opens it
 // in the playground.
 func (h *handler) draft(w http.ResponseWriter, r *http.Request, s *session) {
@@ -267,7 +277,11 @@ func (h *handler) draft(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	data.YAML = text
-	data.Notice = fmt.Sprintf("Drafted from event %d. Check it below, then add it to your mapping file: the console does not write files.", id)
+	if c := data.Capture; c != nil {
+		c.Drafted, c.DraftName, c.Unset = true, in.Source, h.unsetVars(text)
+	} else {
+		data.Notice = fmt.Sprintf("Drafted from event %d. Check it below, then put it in your mapping file: the console does not write files.", id)
+	}
 	h.log.Info("console: drafted a source", "event_id", id, "source", cut(in.Source, 100))
 	data.Result = h.runPlayground(r.Context(), data.playInput)
 	h.render(w, r, s, http.StatusOK, "playground", data)

@@ -167,7 +167,7 @@ func TestDraft(t *testing.T) {
 
 	body := x.get("/events/1").Body.String()
 	require.Contains(t, body, `id="draft"`)
-	require.Contains(t, body, "captured this event")
+	require.Contains(t, body, "This webhook was captured: its source <strong>new-form</strong> is not in the mappings in force")
 	body = x.get("/playground?event=1").Body.String()
 	require.Contains(t, body, `action="/playground/draft"`, "a captured event offers a draft")
 	require.Contains(t, body, `There is no source &#34;new-form&#34; in the mappings in force`)
@@ -176,7 +176,8 @@ func TestDraft(t *testing.T) {
 	require.Equal(t, http.StatusOK, rec.Code)
 	out := html.UnescapeString(rec.Body.String())
 	require.Contains(t, out, "sources:\n  leads-v2:\n    provider: generic")
-	require.Contains(t, out, "Drafted from event 1.")
+	require.Contains(t, out, `Drafted from event <a href="/events/1">1</a>`)
+	require.Contains(t, out, "This draft is named leads-v2, not new-form", "the captured events are new-form's")
 	require.Contains(t, out, `"email": "a@example.com"`, "the draft runs on the event at once")
 	require.Equal(t, []string{"leads-v2"}, calls)
 
@@ -185,6 +186,13 @@ func TestDraft(t *testing.T) {
 	require.Contains(t, rec.Body.String(), "has no email-like value")
 	rec = x.postForm("/playground/draft", url.Values{"event": {"7"}})
 	require.Equal(t, http.StatusNotFound, rec.Code)
+
+	// Drafting from an event that was not captured: the draft, no panel.
+	x.ingest("form", "q", []byte(`{"name":"Q","email":"q@example.com","ref":"r"}`), queuedLead("q", "q@example.com"))
+	rec = x.postForm("/playground/draft", url.Values{"event": {"2"}, "name": {"form-v2"}})
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.Contains(t, rec.Body.String(), "Drafted from event 2. Check it below, then put it in your mapping file: the console does not write files.")
+	require.NotContains(t, rec.Body.String(), `id="capture"`)
 
 	none := newHarness(t)
 	require.Equal(t, http.StatusNotFound, none.postForm("/playground/draft", url.Values{"event": {"1"}}).Code)

@@ -19,8 +19,9 @@ type sourceRow struct {
 	URL      string // to paste into the provider
 	URLNote  string
 	Auth     string
-	Captures bool
-	InForce  bool // in the mappings in force (else: only stored events)
+	Captures bool  // no lead rules: it stores what arrives as captured
+	Captured int64 // its events still captured (waiting for lead rules, or a replay)
+	InForce  bool  // in the mappings in force (else: only stored events)
 	Last     time.Time
 	Total    int64
 	Counts   []countRow
@@ -47,7 +48,7 @@ func (h *handler) sources(w http.ResponseWriter, r *http.Request, s *session) {
 	cfg := h.deps.Mappings()
 	var rows []sourceRow
 	for name, src := range cfg.Sources {
-		row := sourceRow{Name: name, Provider: src.Provider, Auth: authScheme(src), Captures: captures(src), InForce: true,
+		row := sourceRow{Name: name, Provider: src.Provider, Auth: authScheme(src), Captures: src.Capture, InForce: true,
 			File: src.File, Line: src.Line}
 		row.URL, row.URLNote = pasteURL(src)
 		rows = append(rows, withCounts(row, byName[name]))
@@ -62,7 +63,7 @@ func (h *handler) sources(w http.ResponseWriter, r *http.Request, s *session) {
 }
 
 func withCounts(row sourceRow, a store.SourceActivity) sourceRow {
-	row.Last, row.Total = a.Last, a.Total
+	row.Last, row.Total, row.Captured = a.Last, a.Total, a.ByStatus[store.StatusCaptured]
 	row.Counts, _ = countRows(a.ByStatus, false)
 	for i := range row.Counts {
 		row.Counts[i].Link = fmt.Sprintf("/events?source=%s&status=%s", url.QueryEscape(row.Name), url.QueryEscape(row.Counts[i].Status))

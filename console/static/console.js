@@ -1,5 +1,6 @@
-// leadbridge console: the payload tree's selection and copy, copy buttons,
-// and the playground's live results. Loaded as a file: the page's
+// leadbridge console: the payload tree's selection and copy, copy buttons
+// (of code and of the playground's YAML as edited), and the playground's
+// live results. Loaded as a file: the page's
 // Content-Security-Policy allows no inline script.
 (function () {
   'use strict';
@@ -60,8 +61,9 @@
     var btn = e.target.closest ? e.target.closest('[data-copy]') : null;
     if (btn) {
       var el = document.getElementById(btn.getAttribute('data-copy'));
-      if (!el || el.textContent === '—') { return; }
-      var text = el.textContent;
+      // A text area is copied as edited (its value), anything else as shown.
+      var text = el ? (el.tagName === 'TEXTAREA' || el.tagName === 'INPUT' ? el.value : el.textContent) : '';
+      if (!text || text === '—') { return; }
       copy(text, function (ok) { btn.textContent = ok ? 'copied' : 'copy failed'; });
     }
   });
