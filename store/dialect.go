@@ -18,6 +18,13 @@ type dialect struct {
 	open func(cfg Config) (*sql.DB, error)
 	// schema is the list of migrations, applied in order once each.
 	schema []string
+	// before runs Go steps in the migration transaction just before the
+	// migration of that version (1-based): what SQL alone cannot say.
+	before map[int]func(ctx context.Context, tx *sql.Tx) (string, error)
+	// writers is how many intake transactions run side by side.
+	writers int
+	// blob is the type name of binary columns, for casts.
+	blob string
 	// lockMigrations serialises migrations across instances (PostgreSQL):
 	// it returns once this instance may migrate, and unlock ends that.
 	lockMigrations func(ctx context.Context, db *sql.DB) (unlock func(), err error)
@@ -41,6 +48,9 @@ func sqliteDialect() dialect {
 		name:           "sqlite",
 		open:           openSQLite,
 		schema:         sqliteSchema,
+		before:         map[int]func(context.Context, *sql.Tx) (string, error){oneQueueVersion: carryRiverSQLite},
+		writers:        1, // SQLite has one writer
+		blob:           "BLOB",
 		lockMigrations: func(context.Context, *sql.DB) (func(), error) { return func() {}, nil },
 		transient:      func(error) bool { return false },
 	}
@@ -49,7 +59,8 @@ func sqliteDialect() dialect {
 // openSQLite opens the file with the settings storage-notes.md measured:
 // WAL, synchronous=FULL (fsync at every commit: durable before 2xx), a
 // busy timeout for other processes (leadbridge events/backup), immediate
-// transactions, and a single connection (River and SQLite both need it).
+// transactions, and a single connection (SQLite has one writer: more
+// connections only wait on each other, storage-notes.md §3).
 //
 // The driver opens a file: URI, in which '?' ends the path, '#' starts a
 // fragment and %HH is an escape: a plain path is escaped, lest a directory
@@ -137,5 +148,21 @@ var sqliteSchema = []string{
 	// the person who filled in the form (console, events --email).
 	`ALTER TABLE lb_leads ADD COLUMN email TEXT NOT NULL DEFAULT '';
 	UPDATE lb_leads SET email = lower(COALESCE(json_extract(body, '$.email'), '')) WHERE body IS NOT NULL AND json_valid(body);
-	CREATE INDEX lb_leads_email ON lb_leads (email) WHERE email <> ''`,
+	CREATE INDEX lb_leads_email ON lb_leads (email) WHERE email <> ''`, // 4 (oneQueueVersion): the lead row is the delivery job. River's
+	// pending jobs' schedule is carried into next_at and its tables are
+	// dropped first (carryRiverSQLite); queued leads without a job are
+	// due at once. claim fences a result to the claim it belongs to;
+	// tries counts the attempts of the current retry budget (the backoff's
+	// n); enqueued is no longer used (dropping it would rewrite the table).
+	`ALTER TABLE lb_leads ADD COLUMN claim INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE lb_leads ADD COLUMN tries INTEGER NOT NULL DEFAULT 0;
+	UPDATE lb_leads SET tries = (SELECT COUNT(*) FROM lb_attempts a WHERE a.lead_id = lb_leads.id AND a.at >= lb_leads.queued_at)
+		WHERE status IN ('queued', 'retrying');
+	UPDATE lb_leads SET next_at = queued_at WHERE status = 'queued' AND next_at = 0;
+	DROP INDEX lb_leads_relay;
+	DROP INDEX lb_leads_event;
+	CREATE INDEX lb_leads_event ON lb_leads (event_id, status);
+	CREATE INDEX lb_leads_due ON lb_leads (next_at) WHERE status IN ('queued', 'retrying');
+	CREATE TABLE lb_probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL);
+	INSERT INTO lb_probe (id, at) VALUES (1, 0)`,
 }
