@@ -129,18 +129,13 @@ func pgRunInstances(t *testing.T, bin, base string, kill bool) {
 		}
 		a.kill(t)
 		answeredAtKill, delivered := answered.Load(), len(fake.Leads())
-		// Leads still leased (claimed, not recorded) well after the kill
-		// include the ones the dead instance held; at most --workers of
-		// them were being sent: the deliveries in flight.
-		time.Sleep(2 * time.Second)
-		var held int
-		if err := db.QueryRow(`SELECT COUNT(*) FROM lb_leads WHERE status IN ('queued', 'retrying') AND claim > 0 AND next_at > $1`,
-			time.Now().UnixMilli()).Scan(&held); err != nil {
-			t.Fatal(err)
-		}
-		inFlight = min(held, pgWorkers)
-		t.Logf("SIGKILLed instance a at %s with %d webhooks answered and %d leads delivered; %d leads still leased, so at most %d deliveries were in flight",
-			killedAt.Format(time.RFC3339Nano), answeredAtKill, delivered, held, inFlight)
+		// In flight on the dead instance: the leads it logged as delivered
+		// whose result it had not recorded, and at most --workers it was
+		// still sending.
+		unrecorded := unrecordedDeliveries(t, a.logPath, db)
+		inFlight = unrecorded + pgWorkers
+		t.Logf("SIGKILLed instance a at %s with %d webhooks answered and %d leads delivered; in flight: %d answered and not recorded + at most %d being sent",
+			killedAt.Format(time.RFC3339Nano), answeredAtKill, delivered, unrecorded, pgWorkers)
 	}
 	wg.Wait()
 	if n := answered.Load(); n != pgWebhooks {

@@ -2,7 +2,7 @@
 # Load benchmark (issue 4): durable webhooks per second through
 # `leadbridge serve`, against a no-op Gin server under the same wrk settings.
 #
-#   scripts/load.sh [--db postgres://...] [--reps N] [--duration 10s] [--modes "noop dry live livemax"]
+#   scripts/load.sh [--db postgres://...|FILE.db] [--reps N] [--duration 10s] [--modes "noop dry live livemax"]
 #
 # Modes, each run REPS times on a fresh server (and, on SQLite, a fresh file):
 #   noop  scripts/noop: Gin in release mode answering 202, stores nothing (the ceiling)
@@ -21,7 +21,9 @@
 #
 # It installs nothing: it needs go, wrk and curl on PATH (apt-get install -y wrk).
 # --db (or LOAD_DB) selects the store: empty = a fresh SQLite file per run; a
-# postgres:// URL is used as is, each run under its own source name.
+# postgres:// URL or an existing SQLite file is used as is, each run under its
+# own source name. To measure intake on a store that holds 1,000,000 events:
+#   go run ./scripts/lbfill -db /tmp/big.db -n 1000000 && scripts/load.sh --db /tmp/big.db
 # Environment: REPS, DURATION, CONNS, THREADS, MODES, MAX_WORKERS, MAX_RATE,
 # LOG_LEVEL (leadbridge's, default info as in production), PORT_BASE, KEEP=1
 # (keep the work directory with logs and databases).
@@ -55,7 +57,7 @@ for tool in go wrk curl; do
 		exit 2
 	fi
 done
-case "$DB" in "" | postgres://* | postgresql://*) ;; *) echo "load.sh: --db takes a postgres:// URL (default: a fresh SQLite file per run)" >&2; exit 2 ;; esac
+case "$DB" in "" | postgres://* | postgresql://*) ;; *) if [ ! -f "$DB" ]; then echo "load.sh: --db takes a postgres:// URL or an existing SQLite file (default: a fresh SQLite file per run)" >&2; exit 2; fi ;; esac
 
 cd "$(dirname "$0")/.."
 W=$(mktemp -d /tmp/leadbridge-load.XXXXXX)

@@ -88,7 +88,7 @@ if [ -n "${LEADBRIDGE_TEST_POSTGRES:-}" ]; then
 	psql -q "$LEADBRIDGE_TEST_POSTGRES" -c "CREATE DATABASE $name"
 	dsn=$(python3 -c 'import sys, urllib.parse as u; p = u.urlparse(sys.argv[1]); print(p._replace(path="/" + sys.argv[2]).geturl())' "$LEADBRIDGE_TEST_POSTGRES" "$name")
 	fill "$dsn"
-	pg_dump --inserts --no-owner --no-privileges --no-comments "$dsn" | grep -v '^SET transaction_timeout' >"$ROOT/store/testdata/v05b2aaa-postgres.sql"
+	pg_dump --inserts --no-owner --no-privileges --no-comments "$dsn" | grep -v -e '^SET transaction_timeout' -e '^\\'  >"$ROOT/store/testdata/v05b2aaa-postgres.sql"
 	psql -q "$LEADBRIDGE_TEST_POSTGRES" -c "DROP DATABASE $name WITH (FORCE)"
 	echo "store/testdata/v05b2aaa-postgres.sql: $(wc -c <"$ROOT/store/testdata/v05b2aaa-postgres.sql") bytes"
 fi

@@ -145,6 +145,7 @@ var postgresSchema = []string{
 		WHERE status IN ('queued', 'retrying');
 	UPDATE lb_leads SET next_at = queued_at WHERE status = 'queued' AND next_at = 0;
 	DROP INDEX lb_leads_relay;
+	DROP INDEX lb_leads_status;
 	DROP INDEX lb_leads_event;
 	CREATE INDEX lb_leads_event ON lb_leads (event_id, status);
 	CREATE INDEX lb_leads_due ON lb_leads (next_at) WHERE status IN ('queued', 'retrying');

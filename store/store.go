@@ -91,9 +91,14 @@ type Config struct {
 // Store is the durable store. Create it with Open; it is safe for
 // concurrent use.
 type Store struct {
-	cfg     Config
-	db      *sql.DB
+	cfg Config
+	db  *sql.DB // writes, and reads inside write transactions
+	// rdb serves reads that need no transaction (events, stats, backup):
+	// on SQLite a pool of its own, so that a long read (the backlog's
+	// counts over a million leads) never holds the writer's connection.
+	rdb     *sql.DB
 	dialect dialect
+	stopBG  func() // stops the background checkpointer (SQLite)
 	now     func() time.Time
 	log     *slog.Logger
 
@@ -123,7 +128,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	s := &Store{cfg: cfg, db: db, dialect: d, now: cfg.Now, log: cfg.Logger, wake: make(chan struct{}, 1)}
+	s := &Store{cfg: cfg, db: db, rdb: db, dialect: d, now: cfg.Now, log: cfg.Logger, wake: make(chan struct{}, 1), stopBG: func() {}}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate store: %w", err)
@@ -131,6 +136,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err := s.prepare(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("prepare store: %w", err)
+	}
+	if d.openReader != nil {
+		if s.rdb, err = d.openReader(cfg); err != nil {
+			s.stmts.close()
+			db.Close()
+			return nil, fmt.Errorf("open store reader: %w", err)
+		}
+		s.stopBG = s.checkpointer()
 	}
 	s.committer = newCommitter(s, cfg.MaxBatch, d.writers)
 	return s, nil
@@ -146,8 +159,13 @@ func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 // then closes the database.
 func (s *Store) Close(context.Context) error {
 	s.committer.stop()
+	s.stopBG()
 	s.stmts.close()
-	return s.db.Close()
+	var errs []error
+	if s.rdb != s.db {
+		errs = append(errs, s.rdb.Close())
+	}
+	return errors.Join(append(errs, s.db.Close())...)
 }
 
 func (s *Store) ms(t time.Time) int64 { return t.UnixMilli() }

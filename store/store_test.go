@@ -77,8 +77,30 @@ func openStore(t *testing.T, dsn string, c *clock) *Store {
 	return s
 }
 
-// freshPostgres creates a database of its own for one test.
+// freshPostgres gives one test a schema of its own in the test database
+// (creating and dropping a database costs seconds: a checkpoint each).
 func freshPostgres(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("LEADBRIDGE_TEST_POSTGRES")
+	admin, err := sql.Open("pgx", base)
+	require.NoError(t, err)
+	defer admin.Close()
+	name := fmt.Sprintf("lbtest_%d_%d", os.Getpid(), dbCounter.Add(1))
+	_, err = admin.Exec("CREATE SCHEMA " + name)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		a, err := sql.Open("pgx", base)
+		if err == nil {
+			_, _ = a.Exec("DROP SCHEMA IF EXISTS " + name + " CASCADE")
+			a.Close()
+		}
+	})
+	return withSearchPath(base, name)
+}
+
+// freshPostgresDB creates a database of its own for one test, for what
+// needs the public schema (a pg_dump restores into it).
+func freshPostgresDB(t *testing.T) string {
 	t.Helper()
 	base := os.Getenv("LEADBRIDGE_TEST_POSTGRES")
 	admin, err := sql.Open("pgx", base)

@@ -33,7 +33,10 @@ func TestUpgradeFrom05b2aaaSQLite(t *testing.T) {
 }
 
 func TestUpgradeFrom05b2aaaPostgres(t *testing.T) {
-	dsn := onlyPostgres(t)
+	if os.Getenv("LEADBRIDGE_TEST_POSTGRES") == "" {
+		t.Skip("PostgreSQL only: set LEADBRIDGE_TEST_POSTGRES=postgres://... to run it (bash .ci/run does)")
+	}
+	dsn := freshPostgresDB(t)
 	dump, err := os.ReadFile("testdata/v05b2aaa-postgres.sql")
 	require.NoError(t, err)
 	// The dump sets search_path on its session: a connection of its own.
@@ -57,31 +60,38 @@ func openDB(t *testing.T, driver, dsn string) *sql.DB {
 
 func riverScheduleOf(t *testing.T, db *sql.DB, q string) riverSchedule {
 	t.Helper()
+	type job struct {
+		lead, gen int64
+		due       time.Time
+	}
+	var jobs []job
 	rows, err := db.Query(q)
 	require.NoError(t, err)
-	defer rows.Close()
-	out := riverSchedule{}
 	for rows.Next() {
-		var lead, gen int64
+		var j job
 		var at any
-		require.NoError(t, rows.Scan(&lead, &gen, &at))
-		var due time.Time
+		require.NoError(t, rows.Scan(&j.lead, &j.gen, &at))
 		switch v := at.(type) {
 		case time.Time:
-			due = v
+			j.due = v
 		case string: // SQLite: River's text timestamps, UTC
-			due, err = time.Parse("2006-01-02 15:04:05.999999999", v)
+			j.due, err = time.Parse("2006-01-02 15:04:05.999999999", v)
 			require.NoError(t, err, v)
 		default:
 			t.Fatalf("scheduled_at %T", at)
 		}
-		var leadGen int64
-		require.NoError(t, db.QueryRow(`SELECT gen FROM lb_leads WHERE id = $1`, lead).Scan(&leadGen))
-		if gen == leadGen {
-			out[lead] = due.UTC().Truncate(time.Millisecond)
-		}
+		jobs = append(jobs, j)
 	}
 	require.NoError(t, rows.Err())
+	rows.Close()
+	out := riverSchedule{}
+	for _, j := range jobs {
+		var gen int64
+		require.NoError(t, db.QueryRow(`SELECT gen FROM lb_leads WHERE id = $1`, j.lead).Scan(&gen))
+		if due, ok := out[j.lead]; j.gen == gen && (!ok || j.due.Before(due)) {
+			out[j.lead] = j.due.UTC().Truncate(time.Millisecond)
+		}
+	}
 	return out
 }
 

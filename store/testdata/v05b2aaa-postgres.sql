@@ -2,7 +2,6 @@
 -- PostgreSQL database dump
 --
 
-\restrict 8ekw2Gh9ggQ9fuIzouojdbtTmCCz2R70MqPbr2jkJHxDm8vSpoG0UmLZqcL4Yxx
 
 -- Dumped from database version 15.18 (Debian 15.18-0+deb12u1)
 -- Dumped by pg_dump version 15.18 (Debian 15.18-0+deb12u1)
@@ -705,5 +704,4 @@ ALTER TABLE ONLY public.lb_leads
 -- PostgreSQL database dump complete
 --
 
-\unrestrict 8ekw2Gh9ggQ9fuIzouojdbtTmCCz2R70MqPbr2jkJHxDm8vSpoG0UmLZqcL4Yxx
 
