@@ -1,7 +1,7 @@
 package e2e
 
 // Two `leadbridge serve` processes on one PostgreSQL database (issue 7):
-// 1,000 webhooks spread over both reach the fake Partnero exactly once;
+// 1,000 webhooks (LEADBRIDGE_PG_WEBHOOKS) spread over both reach the fake Partnero exactly once;
 // with one instance SIGKILLed mid-way, none is lost and the duplicates are
 // at most the deliveries that were in flight on it.
 //
@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,7 +35,6 @@ import (
 )
 
 const (
-	pgWebhooks   = 1000
 	pgToken      = "pg-e2e-token"
 	pgWorkers    = 4 // per instance
 	pgMappingsYA = `sources:
@@ -48,6 +48,15 @@ const (
       partner: {key: ref}
 `
 )
+
+// pgWebhooks is how many webhooks each run sends: 1,000, or
+// LEADBRIDGE_PG_WEBHOOKS (10000 for the README's figure).
+var pgWebhooks = func() int {
+	if n, err := strconv.Atoi(os.Getenv("LEADBRIDGE_PG_WEBHOOKS")); err == nil && n > 0 {
+		return n
+	}
+	return 1000
+}()
 
 func TestPostgresTwoInstances(t *testing.T) {
 	base := os.Getenv("LEADBRIDGE_TEST_POSTGRES")
@@ -117,7 +126,7 @@ func pgRunInstances(t *testing.T, bin, base string, kill bool) {
 	var inFlight int
 	if kill {
 		// Mid-way: half the webhooks answered and deliveries under way.
-		for answered.Load() < pgWebhooks/2 || len(fake.Leads()) < 100 {
+		for answered.Load() < int64(pgWebhooks/2) || len(fake.Leads()) < 100 {
 			if ctx.Err() != nil {
 				t.Fatalf("never got half-way: %d answered, %d delivered", answered.Load(), len(fake.Leads()))
 			}
@@ -138,7 +147,7 @@ func pgRunInstances(t *testing.T, bin, base string, kill bool) {
 			killedAt.Format(time.RFC3339Nano), answeredAtKill, delivered, unrecorded, pgWorkers)
 	}
 	wg.Wait()
-	if n := answered.Load(); n != pgWebhooks {
+	if n := answered.Load(); n != int64(pgWebhooks) {
 		t.Fatalf("only %d of %d webhooks were answered 2xx", n, pgWebhooks)
 	}
 	accepted := 0
