@@ -260,6 +260,7 @@ func (q *queue) claimLoop(ctx context.Context) {
 	defer close(q.jobs)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	var claimErr error // logged once until claims work again
 	for {
 		select {
 		case <-ctx.Done():
@@ -278,11 +279,13 @@ func (q *queue) claimLoop(ctx context.Context) {
 			}
 			ds, err := q.claim(ctx, room)
 			if err != nil {
-				if ctx.Err() == nil {
-					q.log.Warn("claim leads for delivery", "err", err)
+				if ctx.Err() == nil && claimErr == nil {
+					q.log.Warn("cannot claim leads for delivery: trying again every poll", "err", err)
 				}
+				claimErr = err
 				break
 			}
+			claimErr = nil
 			for _, d := range ds {
 				q.jobs <- d
 			}

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"database/sql"
 	"encoding/json"
-	"os"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 

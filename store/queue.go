@@ -90,19 +90,6 @@ func (s *Store) Claim(ctx context.Context, n int, lease time.Duration) ([]*Deliv
 	return out, nil
 }
 
-// NextDue is the earliest time a lead waits for, or the zero time when
-// none waits (leased leads count: their lease end).
-func (s *Store) NextDue(ctx context.Context) (time.Time, error) {
-	var next sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT MIN(next_at) FROM lb_leads WHERE `+dueLeads).Scan(&next); err != nil {
-		return time.Time{}, err
-	}
-	if !next.Valid {
-		return time.Time{}, nil
-	}
-	return fromMS(next.Int64), nil
-}
-
 // Release gives claimed leads that were never tried back, due now (a
 // stopping instance's prefetched leads need not wait out their lease).
 func (s *Store) Release(ctx context.Context, ds []*Delivery) error {
