@@ -141,8 +141,10 @@ run_noop() { # rep
 run_leadbridge() { # mode rep
 	local mode=$1 rep=$2 src="load_${STAMP}_${2}_$1" db env
 	if [ -z "$DB" ]; then db="$W/$src.db"; else db=$DB; fi
-	cat >"$W/$src.yaml" <<-EOF
-		sources:
+	# A shared store keeps the earlier runs' sources too: their leads are
+	# delivered at --rate as in production, not retried as "no_source".
+	if [ -z "$DB" ]; then : >"$W/sources.part"; fi
+	cat >>"$W/sources.part" <<-EOF
 		  $src:
 		    provider: generic
 		    token: $TOKEN
@@ -153,6 +155,7 @@ run_leadbridge() { # mode rep
 		      partner:
 		        key: ref
 	EOF
+	{ echo "sources:"; cat "$W/sources.part"; } >"$W/$src.yaml"
 	env=(env -i "PATH=$PATH" "HOME=$HOME")
 	local args=(serve --db "$db" --mappings "$W/$src.yaml" --addr "127.0.0.1:$PUB" --admin-addr "127.0.0.1:$ADM" --log-level "$LOG_LEVEL")
 	if [ "$mode" != dry ]; then

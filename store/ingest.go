@@ -283,8 +283,7 @@ func orEmptyObject(b []byte) []byte {
 // otherwise parse them again for every event (about a third of the
 // writer's CPU under load).
 type stmts struct {
-	insertEvent, insertLead   *sql.Stmt
-	insertAttempt, updateLead *sql.Stmt
+	insertEvent, insertLead *sql.Stmt
 }
 
 func (s *Store) prepare(ctx context.Context) error {
