@@ -29,6 +29,13 @@ type dialect struct {
 	writers int
 	// blob is the type name of binary columns, for casts.
 	blob string
+	// completeChunk bounds the results one statement of Complete records
+	// (each takes 15 parameters).
+	completeChunk int
+	// anonParams: parameters are written ? (SQLite), not $N (PostgreSQL).
+	// SQLite looks $N parameters up by name at a cost that grows with the
+	// square of their number: a statement of 1,000 would parse for long.
+	anonParams bool
 	// lockMigrations serialises migrations across instances (PostgreSQL):
 	// it returns once this instance may migrate, and unlock ends that.
 	lockMigrations func(ctx context.Context, db *sql.DB) (unlock func(), err error)
@@ -56,6 +63,8 @@ func sqliteDialect() dialect {
 		before:         map[int]func(context.Context, *sql.Tx) (string, error){oneQueueVersion: carryRiverSQLite},
 		writers:        1, // SQLite has one writer
 		blob:           "BLOB",
+		completeChunk:  500,
+		anonParams:     true,
 		lockMigrations: func(context.Context, *sql.DB) (func(), error) { return func() {}, nil },
 		transient:      func(error) bool { return false },
 	}
@@ -226,4 +235,18 @@ func (s *Store) checkpointer() func() {
 	}()
 	var once sync.Once
 	return func() { once.Do(func() { close(quit); <-done }) }
+}
+
+// params returns the placeholders of n parameters after the first from:
+// "?" each on SQLite, "$from+1" ... on PostgreSQL, for fmt.
+func (d dialect) params(from, n int) []any {
+	out := make([]any, n)
+	for i := range out {
+		if d.anonParams {
+			out[i] = "?"
+		} else {
+			out[i] = fmt.Sprintf("$%d", from+i+1)
+		}
+	}
+	return out
 }

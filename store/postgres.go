@@ -21,6 +21,7 @@ func postgresDialect() dialect {
 		// waits for the server's fsync while another fills a batch.
 		writers:        4,
 		blob:           "BYTEA",
+		completeChunk:  500,
 		lockMigrations: lockPostgresMigrations,
 		skipLocked:     " FOR UPDATE SKIP LOCKED",
 		// Inserting a key that another transaction holds waits for it. An

@@ -244,32 +244,30 @@ func (s *Store) leadsOf(ctx context.Context, db querier, eventID int64) ([]Lead,
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	// The attempts of all of them in one query: a batch event has
+	// thousands of leads.
+	byLead := make(map[int64]int, len(leads))
 	for i := range leads {
-		leads[i].History, err = s.attemptsOf(ctx, db, leads[i].ID)
-		if err != nil {
-			return nil, err
-		}
+		byLead[leads[i].ID] = i
 	}
-	return leads, nil
-}
-
-func (s *Store) attemptsOf(ctx context.Context, db querier, leadID int64) ([]Attempt, error) {
-	rows, err := db.QueryContext(ctx, `SELECT at, status_code, outcome, error FROM lb_attempts WHERE lead_id = $1 ORDER BY id`, leadID)
+	rows, err = db.QueryContext(ctx, `SELECT a.lead_id, a.at, a.status_code, a.outcome, a.error
+		FROM lb_attempts a JOIN lb_leads l ON l.id = a.lead_id WHERE l.event_id = $1 ORDER BY a.id`, eventID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Attempt
 	for rows.Next() {
-		a := Attempt{LeadID: leadID}
+		var a Attempt
 		var at int64
-		if err := rows.Scan(&at, &a.StatusCode, &a.Outcome, &a.Error); err != nil {
+		if err := rows.Scan(&a.LeadID, &at, &a.StatusCode, &a.Outcome, &a.Error); err != nil {
 			return nil, err
 		}
 		a.At = fromMS(at)
-		out = append(out, a)
+		if i, ok := byLead[a.LeadID]; ok {
+			leads[i].History = append(leads[i].History, a)
+		}
 	}
-	return out, rows.Err()
+	return leads, rows.Err()
 }
 
 // Prune deletes events received before cutoff whose status is delivered

@@ -111,10 +111,6 @@ func (s *Store) Release(ctx context.Context, ds []*Delivery) error {
 	return tx.Commit()
 }
 
-// completeChunk bounds the results of one statement (each takes 14
-// parameters; SQLite allows 32,766 per statement).
-const completeChunk = 500
-
 // Complete records attempts in one transaction: each attempt in the
 // lead's history, and the lead's new status and schedule unless its claim
 // is stale (then only the history: the attempt did happen). It returns the
@@ -131,8 +127,9 @@ func (s *Store) Complete(ctx context.Context, rs []Result) (stale int, err error
 		return 0, err
 	}
 	defer tx.Rollback()
-	for from := 0; from < len(rs); from += completeChunk {
-		n, err := s.complete(ctx, tx, rs[from:min(from+completeChunk, len(rs))])
+	chunk := s.dialect.completeChunk
+	for from := 0; from < len(rs); from += chunk {
+		n, err := s.complete(ctx, tx, rs[from:min(from+chunk, len(rs))])
 		if err != nil {
 			return 0, err
 		}
@@ -151,8 +148,8 @@ func (s *Store) complete(ctx context.Context, tx *sql.Tx, rs []Result) (stale in
 		if i > 0 {
 			q.WriteString(", ")
 		}
-		n := len(args)
-		fmt.Fprintf(&q, "(CAST($%d AS BIGINT), CAST($%d AS BIGINT), CAST($%d AS INTEGER), CAST($%d AS TEXT), CAST($%d AS TEXT))", n+1, n+2, n+3, n+4, n+5)
+		p := s.dialect.params(len(args), 5)
+		fmt.Fprintf(&q, "(CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS INTEGER), CAST(%s AS TEXT), CAST(%s AS TEXT))", p...)
 		args = append(args, r.Delivery.LeadID, s.ms(r.At), r.Decision.StatusCode, r.Decision.Outcome, truncate(r.Decision.Error, 500))
 	}
 	q.WriteString(`) AS v WHERE EXISTS (SELECT 1 FROM lb_leads l WHERE l.id = v.column1)`)
@@ -180,9 +177,8 @@ func (s *Store) complete(ctx context.Context, tx *sql.Tx, rs []Result) (stale in
 		if dec.FallbackUsed || d.FallbackUsed {
 			fallback = 1
 		}
-		n := len(args)
-		fmt.Fprintf(&q, "(CAST($%d AS BIGINT), CAST($%d AS BIGINT), CAST($%d AS BIGINT), CAST($%d AS TEXT), CAST($%d AS TEXT), CAST($%d AS TEXT), CAST($%d AS %s), CAST($%d AS INTEGER), CAST($%d AS BIGINT), CAST($%d AS BIGINT))",
-			n+1, n+2, n+3, n+4, n+5, n+6, n+7, s.dialect.blob, n+8, n+9, n+10)
+		p := s.dialect.params(len(args), 10)
+		fmt.Fprintf(&q, "(CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS TEXT), CAST(%s AS TEXT), CAST(%s AS TEXT), CAST(%s AS "+s.dialect.blob+"), CAST(%s AS INTEGER), CAST(%s AS BIGINT), CAST(%s AS BIGINT))", p...)
 		args = append(args, d.LeadID, d.Gen, d.Claim, dec.Status, truncate(dec.Error, 500), dec.PartneroID, dec.Body, fallback, nextAt, s.ms(r.At))
 	}
 	q.WriteString(`) AS v WHERE lb_leads.id = v.column1 AND lb_leads.gen = v.column2 AND lb_leads.claim = v.column3 RETURNING lb_leads.event_id`)
