@@ -17,9 +17,11 @@ func postgresDialect() dialect {
 		open:   openPostgres,
 		schema: postgresSchema,
 		before: map[int]func(context.Context, *sql.Tx) (string, error){oneQueueVersion: carryRiverPostgres},
-		// Intake transactions of several writers run side by side: each
-		// waits for the server's fsync while another fills a batch.
-		writers:        4,
+		// Two intake writers run side by side: one waits for the server's
+		// fsync while the other fills a batch. With four, batches of two
+		// instances receiving the same webhooks waited on each other's
+		// keys past the lock timeout.
+		writers:        2,
 		blob:           "BYTEA",
 		completeChunk:  500,
 		lockMigrations: lockPostgresMigrations,
