@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -21,7 +22,7 @@ type queue struct {
 	st       Store
 	deliver  func(ctx context.Context, d *store.Delivery) store.Decision
 	now      func() time.Time
-	log      logger
+	log      *slog.Logger
 	workers  int
 	window   int           // leads claimed and not yet recorded, at most
 	lease    time.Duration // how long a claim holds a lead (--rescue-after)
@@ -40,13 +41,7 @@ type queue struct {
 	writeErr error           // why pending could not be written; nil when writes work
 }
 
-// logger is what the queue logs through (the server's *slog.Logger).
-type logger interface {
-	Warn(msg string, args ...any)
-	Error(msg string, args ...any)
-}
-
-func newQueue(st Store, deliver func(context.Context, *store.Delivery) store.Decision, now func() time.Time, log logger, workers int, lease time.Duration) *queue {
+func newQueue(st Store, deliver func(context.Context, *store.Delivery) store.Decision, now func() time.Time, log *slog.Logger, workers int, lease time.Duration) *queue {
 	return &queue{
 		st: st, deliver: deliver, now: now, log: log,
 		workers: workers, window: 4 * workers, lease: lease, timeout: min(time.Minute, lease/2),
