@@ -103,8 +103,9 @@ func (q *queue) attempt(ctx context.Context, d *store.Delivery) (store.Result, b
 // wait (pending) for the next try.
 func (q *queue) record(ctx context.Context, rs []store.Result) error {
 	q.mu.Lock()
+	// The batch stays pending until it is written (and counted so).
 	batch := append(q.pending, rs...)
-	q.pending = nil
+	q.pending = batch
 	for i, r := range batch {
 		// A lead claimed again by this instance is written under its
 		// latest claim (copied: the worker may still read the old one).
@@ -128,9 +129,10 @@ func (q *queue) record(ctx context.Context, rs []store.Result) error {
 			q.log.Error("cannot record delivery results: they are kept and written when the store is back; nothing new is sent meanwhile",
 				"results", len(batch), "err", err)
 		}
-		q.pending, q.writeErr = batch, err
+		q.writeErr = err
 		return err
 	}
+	q.pending = nil
 	if q.writeErr != nil {
 		q.log.Warn("delivery results recorded again after a store failure", "results", len(batch))
 	}
