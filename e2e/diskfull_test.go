@@ -40,7 +40,9 @@ func TestDiskFull(t *testing.T) {
 		mappings: writeMappings(t, work),
 		logPath:  filepath.Join(work, "serve.log"),
 		env:      []string{"PARTNERO_API_KEY=" + partnerotest.DefaultAPIKey, "PARTNERO_BASE_URL=" + fake.URL()},
-		args:     []string{"--workers", "8", "--rate", "1000"},
+		// Short backoffs: a retry (a slow answer on a busy machine) must not
+		// outlast the wait below.
+		args: []string{"--workers", "8", "--rate", "1000", "--retry-min", "1s", "--retry-max", "2s"},
 	}
 	srv := start(t, spec)
 	ready := func() (int, string) {
@@ -131,6 +133,20 @@ func TestDiskFull(t *testing.T) {
 	t.Logf("space back: %d acked, %d lost, %d not delivered, %d sent again; Partnero had %d leads at the full disk, %d now", len(l.acked), len(missing), pending, resent, atFull, len(fake.Leads()))
 	if len(missing) > 0 || pending > 0 {
 		t.Errorf("%d webhooks answered 202 never reached Partnero, %d stored leads not delivered", len(missing), pending)
+		db := openDB(t, spec.db)
+		rows, err := db.Query(`SELECT l.id, l.status, l.next_at, l.claim, l.last_error, (SELECT group_concat(outcome) FROM lb_attempts a WHERE a.lead_id = l.id)
+			FROM lb_leads l WHERE l.status <> 'delivered' LIMIT 10`)
+		if err == nil {
+			for rows.Next() {
+				var id, next, claim int64
+				var status, lastErr string
+				var outcomes *string
+				_ = rows.Scan(&id, &status, &next, &claim, &lastErr, &outcomes)
+				t.Logf("lead %d %s next_at %s claim %d last_error %q attempts %v", id, status, time.UnixMilli(next).UTC().Format(time.RFC3339Nano), claim, lastErr, outcomes)
+			}
+			rows.Close()
+		}
+		db.Close()
 	}
 	if resent > 0 || twice > 0 {
 		t.Errorf("%d leads sent to Partnero again, %d with two recorded deliveries", resent, twice)
