@@ -42,10 +42,11 @@ type Config struct {
 	RetryMin time.Duration // first backoff step
 	RetryMax time.Duration // largest backoff step
 	MaxAge   time.Duration // after this an undeliverable lead is dead
-	// RescueAfter is how long a delivery that was in flight on an
-	// instance that died (SIGKILL, a lost machine) waits before another
-	// instance retries it; one attempt is cut off at half of it (at most
-	// 1m), so a live instance's delivery is never taken over. 0 means 2m.
+	// RescueAfter is the lease of a claimed lead: how long a delivery that
+	// was in flight on an instance that died (SIGKILL, a lost machine)
+	// waits before it is tried again; one attempt is cut off at half of it
+	// (at most 1m), so a live instance's delivery is never taken over. 0
+	// means 2m.
 	RescueAfter time.Duration
 
 	// AdminToken enables the admin API (Authorization: Bearer <token>).
@@ -93,12 +94,17 @@ func (c *Config) defaults() {
 }
 
 // Store is what the server needs from the durable store; *store.Store
-// implements it for SQLite and PostgreSQL.
+// implements it for SQLite and PostgreSQL. Its lead rows are the delivery
+// queue: Claim, Complete, Release and Wakeup.
 type Store interface {
 	Ingest(ctx context.Context, in *store.Intake) (store.IntakeResult, error)
 	Ping(ctx context.Context) error
-	StartQueue(ctx context.Context, cfg store.QueueConfig, d store.Deliverer) error
-	StopQueue(ctx context.Context) error
+	// CheckWrite commits a small write: /readyz's probe.
+	CheckWrite(ctx context.Context) error
+	Claim(ctx context.Context, n int, lease time.Duration) ([]*store.Delivery, error)
+	Complete(ctx context.Context, rs []store.Result) (stale int, err error)
+	Release(ctx context.Context, ds []*store.Delivery) error
+	Wakeup() <-chan struct{}
 	Prune(ctx context.Context, cutoff time.Time, includeFailed bool) (int64, error)
 	Stats(ctx context.Context) (store.QueueStats, error)
 }
@@ -110,7 +116,9 @@ type Deps struct {
 	// Partnero is the API client; nil builds one from Config.BaseURL.
 	Partnero *partnero.Client
 	Logger   *slog.Logger
-	// Now is the clock; nil means time.Now.
+	// Now is the clock of every time decision (backoff, Retry-After,
+	// max-age, leases, the removed-source window, retention and the
+	// periodic chores); nil means time.Now. The store must use the same.
 	Now func() time.Time
 	// Load reloads the mapping files (SIGHUP, POST /admin/reload, file
 	// changes); nil disables reloading.

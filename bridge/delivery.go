@@ -15,8 +15,8 @@ import (
 	"github.com/leadbridge/leadbridge/store"
 )
 
-// deliverer sends stored leads to Partnero and decides what follows each
-// attempt (product.md §5). It implements store.Deliverer.
+// deliverer sends claimed leads to Partnero and decides what follows each
+// attempt (product.md §5); the queue records the decision.
 type deliverer struct {
 	s       *Server
 	client  *partnero.Client
@@ -37,10 +37,18 @@ func newDeliverer(s *Server, client *partnero.Client) *deliverer {
 	}
 }
 
-// Deliver makes one attempt for d.
+// Deliver makes one attempt for d and logs it: one line per attempt (info;
+// a retry is a warning; a dead lead or a rejected key an error), never a
+// payload value.
 func (dl *deliverer) Deliver(ctx context.Context, d *store.Delivery) store.Decision {
-	cfg := dl.s.cfg
 	now := dl.s.now()
+	dec := dl.decide(ctx, d, now)
+	dl.logAttempt(d, dec, now)
+	return dec
+}
+
+func (dl *deliverer) decide(ctx context.Context, d *store.Delivery, now time.Time) store.Decision {
+	cfg := dl.s.cfg
 	src, ok := dl.s.rt.Load().cfg.Sources[d.Source]
 	if !ok {
 		// Renamed or removed by a reload: wait for it to come back, within the max age.
@@ -72,9 +80,7 @@ func (dl *deliverer) Deliver(ctx context.Context, d *store.Delivery) store.Decis
 		return dec
 	case partnero.AuthFailed:
 		// Never ages out: the key gets fixed and nothing may be lost meanwhile.
-		since := dl.authFailed(label)
-		dl.s.log.Error("Partnero rejected the API key: leads wait and are retried until it is fixed",
-			"source", d.Source, "key", label, "status", res.StatusCode, "failing_since", since, "lead_id", d.LeadID)
+		dl.authFailed(label)
 		dl.s.metrics.deliveries.WithLabelValues("auth").Inc()
 		dec.Status, dec.Outcome, dec.RetryIn = store.StatusRetrying, "auth", cfg.RetryMax
 		return dec
@@ -119,6 +125,44 @@ func (dl *deliverer) retryOrDie(d *store.Delivery, now time.Time, dec store.Deci
 	return dec
 }
 
+// logAttempt writes the attempt's one log line: lead, event, source,
+// Partnero's HTTP status, outcome, and the next try when there is one.
+// Partnero's messages stay out (they may echo a lead's values); they are
+// in the lead's history (leadbridge events ID).
+func (dl *deliverer) logAttempt(d *store.Delivery, dec store.Decision, now time.Time) {
+	args := []any{"lead_id", d.LeadID, "event_id", d.EventID, "source", d.Source, "attempt", d.Attempts + 1,
+		"status", dec.StatusCode, "outcome", dec.Outcome}
+	if dec.Status == store.StatusRetrying {
+		args = append(args, "next_at", now.Add(dec.RetryIn).UTC())
+	}
+	if dec.StatusCode == 0 && dec.Outcome == "retry" {
+		args = append(args, "err", truncateLog(dec.Error)) // a network error, no answer: nothing of the lead
+	}
+	switch {
+	case dec.Outcome == "auth":
+		label := "PARTNERO_API_KEY"
+		if src, ok := dl.s.rt.Load().cfg.Sources[d.Source]; ok {
+			label = keyLabel(src)
+		}
+		args = append(args, "key", label, "failing_since", dl.authSince(label))
+		dl.s.log.Error("delivery attempt: Partnero rejected the API key; leads wait and are retried until it is fixed", args...)
+	case dec.Status == store.StatusDead:
+		dl.s.log.Error("delivery attempt: lead is dead (see leadbridge events for Partnero's answer)", args...)
+	case dec.Status == store.StatusRetrying:
+		dl.s.log.Warn("delivery attempt: retry scheduled", args...)
+	default:
+		dl.s.log.Info("delivery attempt", args...)
+	}
+}
+
+// truncateLog cuts a value for the log (product.md §2: 100 characters).
+func truncateLog(s string) string {
+	if len(s) > 100 {
+		return s[:100]
+	}
+	return s
+}
+
 // withPartner replaces the partner of a lead body.
 func withPartner(body []byte, p mappings.Partner) ([]byte, error) {
 	var m map[string]json.RawMessage
@@ -151,6 +195,12 @@ func (dl *deliverer) authFailed(label string) time.Time {
 		dl.s.metrics.authFailing.Set(float64(len(dl.authFailing)))
 	}
 	return since
+}
+
+func (dl *deliverer) authSince(label string) time.Time {
+	dl.mu.Lock()
+	defer dl.mu.Unlock()
+	return dl.authFailing[label].UTC()
 }
 
 func (dl *deliverer) authOK(label string) {

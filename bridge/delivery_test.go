@@ -1,6 +1,8 @@
 package bridge
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -59,16 +61,32 @@ func TestRetryOrDie(t *testing.T) {
 	require.Equal(t, "gave up after 72h0m0s: 503 Service Unavailable", dec.Error)
 }
 
+// fixedJitter makes the backoff exact: min·2^(n-1), no jitter.
+func fixedJitter(b *bundle) { b.srv.deliverer.backoff.rand = func() float64 { return 0.5 } }
+
 func TestDeliveredAfterThree503(t *testing.T) {
-	b := setup(t)
+	b := setup(t, withClock())
+	fixedJitter(b)
 	b.fake.Script(partnerotest.Unavailable(), partnerotest.Unavailable(), partnerotest.Unavailable())
-	b.startDelivery(t)
 	r := b.postTypeform(t, sample(t, "typeform.json"))
 	require.Equal(t, 202, r.Code)
-	ev := b.waitEvent(t, r.Body["id"], store.StatusDelivered)
+	// Backoff 50ms, 100ms, 200ms (--retry-min 50ms, --retry-max 200ms),
+	// each due exactly then and not a millisecond before.
+	for _, wait := range []time.Duration{50 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond} {
+		require.Equal(t, 1, b.deliverDue(t))
+		require.Equal(t, store.StatusRetrying, b.event(t, r.Body["id"]).Status)
+		b.clock.Add(wait - time.Millisecond)
+		require.Zero(t, b.deliverDue(t), "not due before its backoff")
+		b.clock.Add(time.Millisecond)
+	}
+	require.Equal(t, 1, b.deliverDue(t))
+	ev := b.event(t, r.Body["id"])
+	require.Equal(t, store.StatusDelivered, ev.Status)
 	l := ev.LeadList[0]
 	require.Equal(t, 4, l.Attempts)
 	require.Equal(t, []int{503, 503, 503, 201}, codes(l.History))
+	require.Equal(t, []time.Time{testStart, testStart.Add(50 * time.Millisecond), testStart.Add(150 * time.Millisecond), testStart.Add(350 * time.Millisecond)},
+		[]time.Time{l.History[0].At, l.History[1].At, l.History[2].At, l.History[3].At})
 	require.NotEmpty(t, l.PartneroID)
 	leads := b.fake.Leads()
 	require.Len(t, leads, 1)
@@ -76,22 +94,21 @@ func TestDeliveredAfterThree503(t *testing.T) {
 	require.Equal(t, partnerotest.Partner{Key: "ref_123"}, leads[0].Partner)
 	require.Equal(t, map[string]any{"91": []string{"API", "SSO"}}, leads[0].CFields)
 	require.Equal(t, partnerotest.DefaultAPIKey, leads[0].APIKey)
-	// Backoff grew between the attempts (50ms, 100ms, 200ms ± 10%).
-	gaps := []time.Duration{l.History[1].At.Sub(l.History[0].At), l.History[2].At.Sub(l.History[1].At)}
-	require.GreaterOrEqual(t, gaps[0], 40*time.Millisecond)
-	require.GreaterOrEqual(t, gaps[1], 85*time.Millisecond)
 }
 
 func TestRetryAfterIsHonoured(t *testing.T) {
-	b := setup(t)
+	b := setup(t, withClock())
 	b.fake.Script(partnerotest.TooManyRequests(2 * time.Second))
-	b.startDelivery(t)
 	r := b.postTypeform(t, sample(t, "typeform.json"))
-	ev := b.waitEvent(t, r.Body["id"], store.StatusDelivered)
-	reqs := b.fake.Requests()
-	require.Len(t, reqs, 2)
-	require.GreaterOrEqual(t, reqs[1].At.Sub(reqs[0].At), 2*time.Second, "not retried before Retry-After, though --retry-max is 200ms")
+	require.Equal(t, 1, b.deliverDue(t))
+	b.clock.Add(2*time.Second - time.Millisecond)
+	require.Zero(t, b.deliverDue(t), "not retried before Retry-After, though --retry-max is 200ms")
+	b.clock.Add(time.Millisecond)
+	require.Equal(t, 1, b.deliverDue(t))
+	ev := b.event(t, r.Body["id"])
+	require.Equal(t, store.StatusDelivered, ev.Status)
 	require.Equal(t, []int{429, 201}, codes(ev.LeadList[0].History))
+	require.Len(t, b.fake.Requests(), 2)
 }
 
 func TestDeadAtOnce(t *testing.T) {
@@ -105,30 +122,35 @@ func TestDeadAtOnce(t *testing.T) {
 		{"404", partnerotest.Response{Status: http.StatusNotFound, Body: `{"message":"Not Found"}`}, "Not Found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			b := setup(t)
+			b := setup(t, withClock())
 			b.fake.Script(tc.resp)
-			b.startDelivery(t)
 			r := b.postForm(t, "form", `{"id":"1","name":"A","email":"a@x.io","ref":"stale"}`)
-			ev := b.waitEvent(t, r.Body["id"], store.StatusDead)
+			require.Equal(t, 1, b.deliverDue(t))
+			ev := b.event(t, r.Body["id"])
+			require.Equal(t, store.StatusDead, ev.Status)
 			require.Contains(t, ev.LeadList[0].LastError, tc.err)
 			require.Contains(t, ev.LastError, tc.err)
-			time.Sleep(400 * time.Millisecond)
-			require.Equal(t, 1, b.fake.Attempts(), "no further attempts")
+			b.clock.Add(100 * time.Hour)
+			require.Zero(t, b.deliverDue(t), "no further attempts")
+			require.Equal(t, 1, b.fake.Attempts())
 			require.Empty(t, b.fake.Leads())
 		})
 	}
 }
 
 func TestFallbackPartner(t *testing.T) {
-	b := setup(t)
+	b := setup(t, withClock())
 	b.fake.Close()
 	b.fake = partnerotest.New(partnerotest.WithPartners("house"))
 	b.cfg.BaseURL = b.fake.URL()
 	b.reopen(t)
-	b.startDelivery(t)
 	// typeform has fallback_partner {key: house}; ref_123 is unknown to the fake.
 	r := b.postTypeform(t, sample(t, "typeform.json"))
-	ev := b.waitEvent(t, r.Body["id"], store.StatusDelivered)
+	require.Equal(t, 1, b.deliverDue(t))
+	b.clock.Add(time.Millisecond) // the fallback is tried at once
+	require.Equal(t, 1, b.deliverDue(t))
+	ev := b.event(t, r.Body["id"])
+	require.Equal(t, store.StatusDelivered, ev.Status)
 	l := ev.LeadList[0]
 	require.True(t, l.FallbackUsed)
 	require.Equal(t, []int{400, 201}, codes(l.History))
@@ -142,16 +164,22 @@ func TestFallbackPartner(t *testing.T) {
 	b.fake.Script(partnerotest.InvalidPartnerKey(), partnerotest.InvalidPartnerKey())
 	other := replaceEventID(sample(t, "typeform.json"), "evt-2")
 	r = b.postTypeform(t, other)
-	ev = b.waitEvent(t, r.Body["id"], store.StatusDead)
+	require.Equal(t, 1, b.deliverDue(t))
+	b.clock.Add(time.Millisecond)
+	require.Equal(t, 1, b.deliverDue(t))
+	ev = b.event(t, r.Body["id"])
+	require.Equal(t, store.StatusDead, ev.Status)
 	require.Equal(t, []int{400, 400}, codes(ev.LeadList[0].History))
 }
 
 func TestAuthFailureRetriesPastMaxAge(t *testing.T) {
-	b := setup(t, withConfig(func(c *Config) { c.MaxAge = 300 * time.Millisecond }))
+	b := setup(t, withClock(), withConfig(func(c *Config) { c.MaxAge = 300 * time.Millisecond }))
 	b.fake.SetAPIKeys("the-real-key")
-	b.startDelivery(t)
 	r := b.postTypeform(t, sample(t, "typeform.json"))
-	require.Eventually(t, func() bool { return b.fake.Attempts() >= 4 }, 10*time.Second, 10*time.Millisecond)
+	for range 4 { // every --retry-max (200ms), well past --max-age
+		require.Equal(t, 1, b.deliverDue(t))
+		b.clock.Add(200 * time.Millisecond)
+	}
 	ev := b.event(t, r.Body["id"])
 	require.Equal(t, store.StatusRetrying, ev.Status, "past --max-age and still not dead")
 	require.Contains(t, b.logs.String(), "Partnero rejected the API key")
@@ -161,7 +189,9 @@ func TestAuthFailureRetriesPastMaxAge(t *testing.T) {
 	require.Contains(t, b.do(t, b.srv.AdminHandler(), httpGet("/metrics")).Raw, "leadbridge_partnero_auth_failing 1")
 
 	b.fake.SetAPIKeys(partnerotest.DefaultAPIKey) // the key is fixed
-	ev = b.waitEvent(t, r.Body["id"], store.StatusDelivered)
+	require.Equal(t, 1, b.deliverDue(t))
+	ev = b.event(t, r.Body["id"])
+	require.Equal(t, store.StatusDelivered, ev.Status)
 	require.Len(t, b.fake.Leads(), 1)
 	ready = b.do(t, b.srv.AdminHandler(), httpGet("/readyz"))
 	require.Equal(t, "ok", ready.Body["partnero"].(map[string]any)["auth"])
@@ -169,8 +199,7 @@ func TestAuthFailureRetriesPastMaxAge(t *testing.T) {
 }
 
 func TestDryRunSendsNothing(t *testing.T) {
-	b := setup(t, withConfig(func(c *Config) { c.APIKey = mappings.Secret{} }))
-	b.startDelivery(t)
+	b := setup(t, withClock(), withConfig(func(c *Config) { c.APIKey = mappings.Secret{} }))
 	r := b.postTypeform(t, sample(t, "typeform.json"))
 	require.Equal(t, 202, r.Code)
 	ev := b.event(t, r.Body["id"])
@@ -179,8 +208,8 @@ func TestDryRunSendsNothing(t *testing.T) {
 	// A source with its own program key is delivered even in dry-run.
 	b.fake.SetAPIKeys(partnerotest.DefaultAPIKey, "other-key")
 	r2 := b.postForm(t, "other-program", `{"id":"1","name":"A","email":"a@x.io","ref":"r"}`)
-	b.waitEvent(t, r2.Body["id"], store.StatusDelivered)
-	time.Sleep(300 * time.Millisecond)
+	require.Equal(t, 1, b.deliverDue(t), "only the lead with a key is a delivery job")
+	require.Equal(t, store.StatusDelivered, b.event(t, r2.Body["id"]).Status)
 	leads := b.fake.Leads()
 	require.Len(t, leads, 1, "only the source with its own key reached Partnero")
 	require.Equal(t, "other-key", leads[0].APIKey)
@@ -194,30 +223,59 @@ func TestDryRunSendsNothing(t *testing.T) {
 }
 
 func TestBackoffDoesNotHoldTheOnlyWorker(t *testing.T) {
-	b := setup(t, withConfig(func(c *Config) { c.Workers = 1; c.RetryMin = 5 * time.Second; c.RetryMax = 5 * time.Second }))
+	b := setup(t, withClock(), withConfig(func(c *Config) { c.Workers = 1; c.RetryMin = 5 * time.Second; c.RetryMax = 5 * time.Second }))
 	b.fake.Script(partnerotest.Unavailable())
-	b.startDelivery(t)
 	slow := b.postForm(t, "form", `{"id":"1","name":"A","email":"a@x.io","ref":"r"}`)
-	require.Eventually(t, func() bool { return b.fake.Attempts() == 1 }, 5*time.Second, 10*time.Millisecond)
+	require.Equal(t, 1, b.deliverDue(t))
 	fast := b.postForm(t, "form", `{"id":"2","name":"B","email":"b@x.io","ref":"r"}`)
-	b.waitEvent(t, fast.Body["id"], store.StatusDelivered) // well before the 5 s backoff ends
+	require.Equal(t, 1, b.deliverDue(t), "the new lead goes while the first waits out its backoff")
+	require.Equal(t, store.StatusDelivered, b.event(t, fast.Body["id"]).Status)
 	require.Equal(t, store.StatusRetrying, b.event(t, slow.Body["id"]).Status)
 }
 
 func TestBatchWithDeadAndDelivered(t *testing.T) {
-	b := setup(t, withConfig(func(c *Config) { c.Workers = 1 }))
+	b := setup(t, withClock(), withConfig(func(c *Config) { c.Workers = 1 }))
 	b.fake.Script(partnerotest.ValidationFailed("email", "The email has already been taken."))
-	b.startDelivery(t)
 	r := b.postForm(t, "batch", `{"items":[{"id":"a","name":"A","email":"a@x.io","ref":"p"},{"id":"b","name":"B","email":"b@x.io","ref":"p"}]}`)
 	require.Equal(t, 202, r.Code)
-	ev := b.waitEvent(t, r.Body["id"], store.StatusDead)
-	require.Eventually(t, func() bool {
-		ev = b.event(t, r.Body["id"])
-		return ev.LeadList[0].Status != store.StatusQueued && ev.LeadList[1].Status != store.StatusQueued
-	}, 10*time.Second, 20*time.Millisecond)
+	require.Equal(t, 2, b.deliverDue(t))
+	ev := b.event(t, r.Body["id"])
 	statuses := []string{ev.LeadList[0].Status, ev.LeadList[1].Status}
 	require.ElementsMatch(t, []string{store.StatusDead, store.StatusDelivered}, statuses)
 	require.Equal(t, store.StatusDead, ev.Status, "the event shows the lead that needs attention")
+}
+
+// The workers deliver what intake stores without waiting for a poll, and
+// a stop releases what they had claimed and not started.
+func TestWorkersDeliverAsLeadsArrive(t *testing.T) {
+	b := setup(t, withConfig(func(c *Config) { c.Workers = 3 }))
+	b.startDelivery(t)
+	const n = 30
+	for i := range n {
+		require.Equal(t, 202, b.postForm(t, "form", fmt.Sprintf(`{"id":"%d","name":"A","email":"a%d@x.io","ref":"r"}`, i, i)).Code)
+	}
+	require.Eventually(t, func() bool { return len(b.fake.Leads()) == n }, 10*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool {
+		st, err := b.store.Stats(context.Background())
+		return err == nil && st.ByStatus[store.StatusDelivered] == n
+	}, 10*time.Second, 5*time.Millisecond, "every result recorded")
+	require.Len(t, b.fake.Leads(), n, "each lead sent once")
+}
+
+// The lease: a lead claimed by an instance that died comes back once the
+// lease (--rescue-after) has run out by the clock, not before.
+func TestLeaseRescuesALeadOfADeadWorker(t *testing.T) {
+	b := setup(t, withClock(), withConfig(func(c *Config) { c.RescueAfter = 2 * time.Minute }))
+	r := b.postForm(t, "form", `{"id":"1","name":"A","email":"a@x.io","ref":"r"}`)
+	// Another instance claims it and dies.
+	ds, err := b.store.Claim(context.Background(), 10, 2*time.Minute)
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	b.clock.Add(2*time.Minute - time.Millisecond)
+	require.Zero(t, b.deliverDue(t), "a live instance's delivery is never taken over")
+	b.clock.Add(time.Millisecond)
+	require.Equal(t, 1, b.deliverDue(t))
+	require.Equal(t, store.StatusDelivered, b.event(t, r.Body["id"]).Status)
 }
 
 func codes(as []store.Attempt) []int {

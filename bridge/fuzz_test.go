@@ -49,11 +49,14 @@ func (m *memStore) Ingest(_ context.Context, in *store.Intake) (store.IntakeResu
 	return res, nil
 }
 
-func (m *memStore) Ping(context.Context) error { return nil }
-func (m *memStore) StartQueue(context.Context, store.QueueConfig, store.Deliverer) error {
-	return nil
+func (m *memStore) Ping(context.Context) error       { return nil }
+func (m *memStore) CheckWrite(context.Context) error { return nil }
+func (m *memStore) Claim(context.Context, int, time.Duration) ([]*store.Delivery, error) {
+	return nil, nil
 }
-func (m *memStore) StopQueue(context.Context) error { return nil }
+func (m *memStore) Complete(context.Context, []store.Result) (int, error) { return 0, nil }
+func (m *memStore) Release(context.Context, []*store.Delivery) error      { return nil }
+func (m *memStore) Wakeup() <-chan struct{}                               { return nil }
 func (m *memStore) Prune(context.Context, time.Time, bool) (int64, error) {
 	return 0, nil
 }

@@ -87,6 +87,13 @@ func (c *clock) Set(t time.Time) {
 	c.mu.Unlock()
 }
 
+// Add moves a set clock on.
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
 type bundle struct {
 	mapDir   string // the mapping directory, with reloading (withReload)
 	logLevel slog.Level
@@ -97,6 +104,7 @@ type bundle struct {
 	dbPath   string
 	cfg      Config
 	logs     *syncBuffer
+	wrap     func(*store.Store) Store
 }
 
 type syncBuffer struct {
@@ -135,6 +143,16 @@ func (b *bundle) logLines(t *testing.T, msg string) []map[string]any {
 	return out
 }
 
+// testStart is where set clocks start.
+var testStart = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+// withClock starts the clock at testStart and keeps it there until the
+// test moves it.
+func withClock() option { return func(b *bundle) { b.clock.Set(testStart) } }
+
+// withStore wraps the store the server uses (to make it fail).
+func withStore(wrap func(*store.Store) Store) option { return func(b *bundle) { b.wrap = wrap } }
+
 // withReload serves the mappings from a file in a directory of their own,
 // with Deps.Load reading that directory.
 func withReload(t *testing.T) option {
@@ -145,7 +163,8 @@ func withReload(t *testing.T) option {
 }
 
 // setup builds a server on a fresh SQLite store and a fake Partnero.
-// The clock is real unless a test sets it: River schedules on real time.
+// The clock is real unless a test sets it (withClock): delivery tests move
+// it and call deliverDue instead of waiting for the workers.
 func setup(t *testing.T, opts ...option) *bundle {
 	t.Helper()
 	b := &bundle{
@@ -184,7 +203,11 @@ func (b *bundle) open(t *testing.T) {
 	b.store = st
 	log := slog.New(slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: b.logLevel}))
 	client := partnero.New(partnero.Config{BaseURL: b.cfg.BaseURL, Timeout: 5 * time.Second}, nil)
-	b.srv, err = New(b.cfg, Deps{Store: st, Mappings: m, Logger: log, Partnero: client, Now: b.now, Load: load, WatchPath: b.mapDir, WatchDebounce: 50 * time.Millisecond})
+	var deps Store = st
+	if b.wrap != nil {
+		deps = b.wrap(st)
+	}
+	b.srv, err = New(b.cfg, Deps{Store: deps, Mappings: m, Logger: log, Partnero: client, Now: b.now, Load: load, WatchPath: b.mapDir, WatchDebounce: 50 * time.Millisecond})
 	require.NoError(t, err)
 }
 
@@ -200,8 +223,21 @@ func (b *bundle) reopen(t *testing.T) {
 // startDelivery runs the delivery workers until the test ends.
 func (b *bundle) startDelivery(t *testing.T) {
 	t.Helper()
-	require.NoError(t, b.srv.startDelivery(context.Background()))
-	t.Cleanup(func() { _ = b.store.StopQueue(context.Background()) })
+	ctx, cancel := context.WithCancel(context.Background())
+	wait := b.srv.startDelivery(ctx)
+	t.Cleanup(func() {
+		cancel()
+		_ = wait(context.Background())
+	})
+}
+
+// deliverDue makes the attempts that are due by the clock and records
+// them, as the workers would; it returns how many it made.
+func (b *bundle) deliverDue(t *testing.T) int {
+	t.Helper()
+	n, err := b.srv.queue.deliverDue(context.Background())
+	require.NoError(t, err)
+	return n
 }
 
 type response struct {

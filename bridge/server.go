@@ -43,8 +43,15 @@ type Server struct {
 	bodies *admission // bounds the webhook bodies in memory at once
 
 	deliverer *deliverer
+	queue     *queue
+	chores    chores
 	public    http.Handler
 	admin     http.Handler
+}
+
+// chores are the periodic jobs' last runs, by the injected clock.
+type chores struct {
+	pruned, reminded time.Time
 }
 
 // New builds a server; it does not listen until Run.
@@ -78,6 +85,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		client = partnero.New(partnero.Config{BaseURL: cfg.BaseURL, UserAgent: "leadbridge"}, nil)
 	}
 	s.deliverer = newDeliverer(s, client)
+	s.queue = newQueue(s.store, s.deliverer.Deliver, s.now, s.log, cfg.Workers, cfg.RescueAfter)
 	if cfg.APIKey.IsZero() {
 		s.metrics.dryRun.Set(1)
 	}
@@ -163,9 +171,9 @@ func (s *Server) handleReadyz(c *gin.Context) {
 	}
 	body := gin.H{"mappings": m}
 	code := http.StatusOK
-	if err := s.store.Ping(ctx); err != nil {
+	if err := s.storeFailing(ctx); err != nil {
 		code = http.StatusServiceUnavailable
-		body["store"] = gin.H{"status": "error", "error": err.Error()}
+		body["store"] = gin.H{"status": "failing", "error": err.Error()}
 	} else {
 		body["store"] = gin.H{"status": "ok"}
 	}
@@ -179,6 +187,19 @@ func (s *Server) handleReadyz(c *gin.Context) {
 		body["status"] = "error"
 	}
 	c.JSON(code, body)
+}
+
+// storeFailing tells why the store cannot take writes now: it does not
+// answer, delivery results wait to be written, or a probe write fails (a
+// full disk lets reads and Ping through).
+func (s *Server) storeFailing(ctx context.Context) error {
+	if err := s.store.Ping(ctx); err != nil {
+		return err
+	}
+	if err := s.queue.failing(); err != nil {
+		return err
+	}
+	return s.store.CheckWrite(ctx)
 }
 
 // recentlyRemoved reports whether a reload removed the source within the
@@ -219,9 +240,9 @@ func (s *Server) Run(ctx context.Context) error {
 
 // Serve is Run on listeners the caller opened (adm may be nil).
 func (s *Server) Serve(ctx context.Context, pub, adm net.Listener) error {
-	if err := s.startDelivery(ctx); err != nil {
-		return err
-	}
+	dctx, stopDelivery := context.WithCancel(context.Background())
+	defer stopDelivery()
+	waitDelivery := s.startDelivery(dctx)
 	bg, stopBG := context.WithCancel(context.Background())
 	if s.watchPath != "" && s.load != nil {
 		if err := s.watch(bg, s.watchPath, s.debounce); err != nil {
@@ -259,7 +280,8 @@ func (s *Server) Serve(ctx context.Context, pub, adm net.Listener) error {
 	}
 	stopBG()
 	wg.Wait()
-	if err := s.store.StopQueue(sctx); err != nil {
+	stopDelivery()
+	if err := waitDelivery(sctx); err != nil {
 		s.log.Warn("stop deliveries", "err", err)
 	}
 	if errors.Is(serveErr, http.ErrServerClosed) {
@@ -268,16 +290,10 @@ func (s *Server) Serve(ctx context.Context, pub, adm net.Listener) error {
 	return serveErr
 }
 
-// startDelivery starts the workers. A job may wait for the outbound rate
-// limiter and then make two requests (the fallback partner), hence the
-// timeout; it stays below RescueAfter so that only the deliveries of a
-// dead instance are rescued.
-func (s *Server) startDelivery(ctx context.Context) error {
-	qc := store.QueueConfig{Workers: s.cfg.Workers, JobTimeout: min(time.Minute, s.cfg.RescueAfter/2), RescueAfter: s.cfg.RescueAfter}
-	if err := s.store.StartQueue(ctx, qc, s.deliverer); err != nil {
-		return fmt.Errorf("start delivery: %w", err)
-	}
-	return nil
+// startDelivery runs the delivery workers until ctx ends; the function
+// it returns waits for them (attempts in flight until its deadline).
+func (s *Server) startDelivery(ctx context.Context) func(context.Context) error {
+	return s.queue.run(ctx)
 }
 
 func addrOf(l net.Listener) string {
@@ -299,29 +315,36 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 	}
 }
 
-// background runs the periodic work: metrics of the backlog, daily
-// pruning past the retention, and the dry-run reminder.
+// choreTick is how often the periodic chores look whether they are due.
+const choreTick = 15 * time.Second
+
+// background runs the periodic chores until ctx ends.
 func (s *Server) background(ctx context.Context) {
-	stats := time.NewTicker(15 * time.Second)
-	defer stats.Stop()
-	prune := time.NewTicker(24 * time.Hour)
-	defer prune.Stop()
-	remind := time.NewTicker(10 * time.Minute)
-	defer remind.Stop()
-	s.updateStats(ctx)
-	s.prune(ctx)
-	s.remindDryRun()
+	tick := time.NewTicker(choreTick)
+	defer tick.Stop()
 	for {
+		s.runChores(ctx)
 		select {
 		case <-ctx.Done():
 			return
-		case <-stats.C:
-			s.updateStats(ctx)
-		case <-prune.C:
-			s.prune(ctx)
-		case <-remind.C:
-			s.remindDryRun()
+		case <-tick.C:
 		}
+	}
+}
+
+// runChores does the periodic work that is due by the injected clock:
+// metrics of the backlog (every time), pruning past the retention (at
+// start, then daily) and the dry-run reminder (every 10 minutes).
+func (s *Server) runChores(ctx context.Context) {
+	now := s.now()
+	s.updateStats(ctx)
+	if s.chores.pruned.IsZero() || now.Sub(s.chores.pruned) >= 24*time.Hour {
+		s.chores.pruned = now
+		s.prune(ctx)
+	}
+	if s.chores.reminded.IsZero() || now.Sub(s.chores.reminded) >= 10*time.Minute {
+		s.chores.reminded = now
+		s.remindDryRun()
 	}
 }
 

@@ -43,7 +43,7 @@ func (f *serveFlags) register(fs *flagSet) {
 	fs.stringVar(&f.maxAge, "max-age", "LEADBRIDGE_MAX_AGE", "72h", "after this an undeliverable lead is dead")
 	fs.stringVar(&f.maxBody, "max-body", "LEADBRIDGE_MAX_BODY", "1MiB", "largest accepted webhook body")
 	fs.stringVar(&f.retention, "retention", "LEADBRIDGE_RETENTION", "720h", "delivered and ignored events are deleted after this; also the dedupe window")
-	fs.stringVar(&f.rescueAfter, "rescue-after", "LEADBRIDGE_RESCUE_AFTER", "2m", "a delivery in flight on an instance that died is retried after this (at least 10s; one attempt is cut off at half of it, at most 1m)")
+	fs.stringVar(&f.rescueAfter, "rescue-after", "LEADBRIDGE_RESCUE_AFTER", "2m", "the lease of a lead being delivered: one in flight on an instance that died is retried after this (at least 10s; one attempt is cut off at half of it, at most 1m)")
 	fs.stringVar(&f.logLevel, "log-level", "LEADBRIDGE_LOG_LEVEL", "info", "debug, info, warn or error (payload contents only at debug)")
 	fs.env("PARTNERO_API_KEY", "", "the Partnero program's API key (Program > Integration > API); unset = dry-run: leads are stored with the request that would be sent")
 	fs.env("PARTNERO_BASE_URL", "https://api.partnero.com/v1", "the Partnero API base URL (e.g. a test double)")

@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"bytes"
 	"database/sql"
+	"encoding/json"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
@@ -68,6 +71,42 @@ func count(t testing.TB, db *sql.DB, query string, args ...any) int {
 	var n int
 	if err := db.QueryRow(query, args...).Scan(&n); err != nil {
 		t.Fatal(err)
+	}
+	return n
+}
+
+// unrecordedDeliveries reads a killed server's log for the leads it
+// logged as delivered (Partnero answered 2xx) and returns those whose
+// delivery the database does not hold: answers lost with the process, the
+// leads at-least-once delivery may send again. Together with the
+// attempts still being sent (at most --workers) they are the deliveries
+// in flight at the kill.
+func unrecordedDeliveries(t testing.TB, logPath string, db *sql.DB) int {
+	t.Helper()
+	b, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		var l struct {
+			Msg     string `json:"msg"`
+			Outcome string `json:"outcome"`
+			LeadID  int64  `json:"lead_id"`
+		}
+		if json.Unmarshal(line, &l) == nil && l.Msg == "delivery attempt" && l.Outcome == "delivered" {
+			ids = append(ids, l.LeadID)
+		}
+	}
+	n := 0
+	for _, id := range ids {
+		var status string
+		if err := db.QueryRow(`SELECT status FROM lb_leads WHERE id = $1`, id).Scan(&status); err != nil {
+			t.Fatal(err)
+		}
+		if status != "delivered" {
+			n++
+		}
 	}
 	return n
 }

@@ -30,6 +30,16 @@ const mappingsYAML = `sources:
       email: email
       partner:
         key: ref
+  batch:
+    provider: generic
+    token: ` + token + `
+    each: items
+    dedupe: id
+    lead:
+      name: name
+      email: email
+      partner:
+        key: ref
 `
 
 // writeMappings writes the test mapping file into dir.

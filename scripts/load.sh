@@ -2,7 +2,7 @@
 # Load benchmark (issue 4): durable webhooks per second through
 # `leadbridge serve`, against a no-op Gin server under the same wrk settings.
 #
-#   scripts/load.sh [--db postgres://...] [--reps N] [--duration 10s] [--modes "noop dry live livemax"]
+#   scripts/load.sh [--db postgres://...|FILE.db] [--reps N] [--duration 10s] [--modes "noop dry live livemax"]
 #
 # Modes, each run REPS times on a fresh server (and, on SQLite, a fresh file):
 #   noop  scripts/noop: Gin in release mode answering 202, stores nothing (the ceiling)
@@ -21,7 +21,9 @@
 #
 # It installs nothing: it needs go, wrk and curl on PATH (apt-get install -y wrk).
 # --db (or LOAD_DB) selects the store: empty = a fresh SQLite file per run; a
-# postgres:// URL is used as is, each run under its own source name.
+# postgres:// URL or an existing SQLite file is used as is, each run under its
+# own source name. To measure intake on a store that holds 1,000,000 events:
+#   go run ./scripts/lbfill -db /tmp/big.db -n 1000000 && scripts/load.sh --db /tmp/big.db
 # Environment: REPS, DURATION, CONNS, THREADS, MODES, MAX_WORKERS, MAX_RATE,
 # LOG_LEVEL (leadbridge's, default info as in production), PORT_BASE, KEEP=1
 # (keep the work directory with logs and databases).
@@ -55,7 +57,7 @@ for tool in go wrk curl; do
 		exit 2
 	fi
 done
-case "$DB" in "" | postgres://* | postgresql://*) ;; *) echo "load.sh: --db takes a postgres:// URL (default: a fresh SQLite file per run)" >&2; exit 2 ;; esac
+case "$DB" in "" | postgres://* | postgresql://*) ;; *) if [ ! -f "$DB" ]; then echo "load.sh: --db takes a postgres:// URL or an existing SQLite file (default: a fresh SQLite file per run)" >&2; exit 2; fi ;; esac
 
 cd "$(dirname "$0")/.."
 W=$(mktemp -d /tmp/leadbridge-load.XXXXXX)
@@ -139,8 +141,10 @@ run_noop() { # rep
 run_leadbridge() { # mode rep
 	local mode=$1 rep=$2 src="load_${STAMP}_${2}_$1" db env
 	if [ -z "$DB" ]; then db="$W/$src.db"; else db=$DB; fi
-	cat >"$W/$src.yaml" <<-EOF
-		sources:
+	# A shared store keeps the earlier runs' sources too: their leads are
+	# delivered at --rate as in production, not retried as "no_source".
+	if [ -z "$DB" ]; then : >"$W/sources.part"; fi
+	cat >>"$W/sources.part" <<-EOF
 		  $src:
 		    provider: generic
 		    token: $TOKEN
@@ -151,6 +155,7 @@ run_leadbridge() { # mode rep
 		      partner:
 		        key: ref
 	EOF
+	{ echo "sources:"; cat "$W/sources.part"; } >"$W/$src.yaml"
 	env=(env -i "PATH=$PATH" "HOME=$HOME")
 	local args=(serve --db "$db" --mappings "$W/$src.yaml" --addr "127.0.0.1:$PUB" --admin-addr "127.0.0.1:$ADM" --log-level "$LOG_LEVEL")
 	if [ "$mode" != dry ]; then

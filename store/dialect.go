@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
+	"time"
 
 	_ "modernc.org/sqlite" // the embedded default: pure Go, the binary stays static
 )
@@ -16,8 +18,24 @@ import (
 type dialect struct {
 	name string
 	open func(cfg Config) (*sql.DB, error)
+	// openReader, when set, opens a pool for reads apart from the writer.
+	openReader func(cfg Config) (*sql.DB, error)
 	// schema is the list of migrations, applied in order once each.
 	schema []string
+	// before runs Go steps in the migration transaction just before the
+	// migration of that version (1-based): what SQL alone cannot say.
+	before map[int]func(ctx context.Context, tx *sql.Tx) (string, error)
+	// writers is how many intake transactions run side by side.
+	writers int
+	// blob is the type name of binary columns, for casts.
+	blob string
+	// completeChunk bounds the results one statement of Complete records
+	// (each takes 15 parameters).
+	completeChunk int
+	// anonParams: parameters are written ? (SQLite), not $N (PostgreSQL).
+	// SQLite looks $N parameters up by name at a cost that grows with the
+	// square of their number: a statement of 1,000 would parse for long.
+	anonParams bool
 	// lockMigrations serialises migrations across instances (PostgreSQL):
 	// it returns once this instance may migrate, and unlock ends that.
 	lockMigrations func(ctx context.Context, db *sql.DB) (unlock func(), err error)
@@ -40,7 +58,13 @@ func sqliteDialect() dialect {
 	return dialect{
 		name:           "sqlite",
 		open:           openSQLite,
+		openReader:     openSQLiteReader,
 		schema:         sqliteSchema,
+		before:         map[int]func(context.Context, *sql.Tx) (string, error){oneQueueVersion: carryRiverSQLite},
+		writers:        1, // SQLite has one writer
+		blob:           "BLOB",
+		completeChunk:  500,
+		anonParams:     true,
 		lockMigrations: func(context.Context, *sql.DB) (func(), error) { return func() {}, nil },
 		transient:      func(error) bool { return false },
 	}
@@ -49,12 +73,37 @@ func sqliteDialect() dialect {
 // openSQLite opens the file with the settings storage-notes.md measured:
 // WAL, synchronous=FULL (fsync at every commit: durable before 2xx), a
 // busy timeout for other processes (leadbridge events/backup), immediate
-// transactions, and a single connection (River and SQLite both need it).
+// transactions, and a single connection (SQLite has one writer: more
+// connections only wait on each other, storage-notes.md §3).
 //
 // The driver opens a file: URI, in which '?' ends the path, '#' starts a
 // fragment and %HH is an escape: a plain path is escaped, lest a directory
 // named "a#1" put the database in "a" and drop the settings.
 func openSQLite(cfg Config) (*sql.DB, error) {
+	// The writer checkpoints only as a last resort (40 MB of WAL): the
+	// checkpointer does it beside the writer, off the commit path.
+	db, err := sqliteDB(cfg, "wal_autocheckpoint(10000)")
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	return db, nil
+}
+
+// openSQLiteReader opens the readers' pool: in WAL mode readers and the
+// writer do not wait for each other.
+func openSQLiteReader(cfg Config) (*sql.DB, error) {
+	db, err := sqliteDB(cfg)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(4)
+	db.SetMaxIdleConns(4)
+	return db, nil
+}
+
+func sqliteDB(cfg Config, pragmas ...string) (*sql.DB, error) {
 	path := cfg.DSN
 	if strings.HasPrefix(path, "file:") {
 		// Already a URI, escaped by the user: only its parameters go.
@@ -66,7 +115,7 @@ func openSQLite(cfg Config) (*sql.DB, error) {
 		path = (&url.URL{Path: path}).EscapedPath()
 	}
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "journal_size_limit(67108864)"} {
+	for _, p := range append([]string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "journal_size_limit(67108864)"}, pragmas...) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
@@ -74,8 +123,6 @@ func openSQLite(cfg Config) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(1)
-	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
 	if err := db.Ping(); err != nil {
@@ -138,7 +185,28 @@ var sqliteSchema = []string{
 	`ALTER TABLE lb_leads ADD COLUMN email TEXT NOT NULL DEFAULT '';
 	UPDATE lb_leads SET email = lower(COALESCE(json_extract(body, '$.email'), '')) WHERE body IS NOT NULL AND json_valid(body);
 	CREATE INDEX lb_leads_email ON lb_leads (email) WHERE email <> ''`,
-	// 4: notifications (package notify): its state (cursor, what was sent
+	// 4 (oneQueueVersion): the lead row is the delivery job. River's
+	// pending jobs' schedule is carried into next_at and its tables are
+	// dropped first (carryRiverSQLite); queued leads without a job are
+	// due at once. claim fences a result to the claim it belongs to;
+	// tries counts the attempts of the current retry budget (the backoff's
+	// n); enqueued is no longer used (dropping it would rewrite the table).
+	// lb_leads_status goes: SQLite's planner took it for claims (then
+	// sorted every waiting lead); the backlog's counts read the covering
+	// (event_id, status) index instead.
+	`ALTER TABLE lb_leads ADD COLUMN claim INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE lb_leads ADD COLUMN tries INTEGER NOT NULL DEFAULT 0;
+	UPDATE lb_leads SET tries = (SELECT COUNT(*) FROM lb_attempts a WHERE a.lead_id = lb_leads.id AND a.at >= lb_leads.queued_at)
+		WHERE status IN ('queued', 'retrying');
+	UPDATE lb_leads SET next_at = queued_at WHERE status = 'queued' AND next_at = 0;
+	DROP INDEX lb_leads_relay;
+	DROP INDEX lb_leads_status;
+	DROP INDEX lb_leads_event;
+	CREATE INDEX lb_leads_event ON lb_leads (event_id, status);
+	CREATE INDEX lb_leads_due ON lb_leads (next_at) WHERE status IN ('queued', 'retrying');
+	CREATE TABLE lb_probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL);
+	INSERT INTO lb_probe (id, at) VALUES (1, 0)`,
+	// 5: notifications (package notify): its state (cursor, what was sent
 	// when) as one row that instances replace by compare-and-swap, the
 	// messages waiting to be sent, and attempts found by time.
 	`CREATE TABLE lb_notify (
@@ -152,4 +220,48 @@ var sqliteSchema = []string{
 		body       TEXT NOT NULL
 	);
 	CREATE INDEX lb_attempts_at ON lb_attempts (at)`,
+}
+
+// checkpointEvery is how often the checkpointer copies the WAL into the
+// database file.
+const checkpointEvery = 250 * time.Millisecond
+
+// checkpointer copies committed WAL frames into the database file beside
+// the writer (PASSIVE: it waits for nobody), so that no intake commit
+// pays for a checkpoint: with SQLite's automatic checkpoint, the commit
+// that crosses the threshold copies megabytes and fsyncs the file, and
+// that request's latency jumps. It returns a function that stops it.
+func (s *Store) checkpointer() func() {
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(checkpointEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-t.C:
+				if _, err := s.rdb.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+					s.log.Debug("checkpoint", "err", err)
+				}
+			}
+		}
+	}()
+	var once sync.Once
+	return func() { once.Do(func() { close(quit); <-done }) }
+}
+
+// params returns the placeholders of n parameters after the first from:
+// "?" each on SQLite, "$from+1" ... on PostgreSQL, for fmt.
+func (d dialect) params(from, n int) []any {
+	out := make([]any, n)
+	for i := range out {
+		if d.anonParams {
+			out[i] = "?"
+		} else {
+			out[i] = fmt.Sprintf("$%d", from+i+1)
+		}
+	}
+	return out
 }

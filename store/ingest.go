@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // Intake is one verified webhook to store with the lead candidates mapped
@@ -55,10 +54,6 @@ func (s *Store) Ingest(ctx context.Context, in *Intake) (IntakeResult, error) {
 	return s.committer.submit(ctx, in)
 }
 
-// relayEvery is how often the relay runs between intake batches while
-// intake never pauses: a batch of relayBatch leads each time.
-const relayEvery = 100 * time.Millisecond
-
 type ingestReq struct {
 	in   *Intake
 	res  IntakeResult
@@ -66,24 +61,25 @@ type ingestReq struct {
 	done chan struct{}
 }
 
-// committer is the single writer of intake: it drains waiting requests
-// into one transaction, commits, and only then answers each of them.
+// committer is the writer of intake: each of its writers drains waiting
+// requests into one transaction, commits, and only then answers each of
+// them. SQLite has one writer (one connection); PostgreSQL a few, whose
+// transactions run side by side.
 type committer struct {
 	s        *Store
 	reqs     chan *ingestReq
 	maxBatch int
 	quit     chan struct{}
-	stopped  chan struct{}
+	wg       sync.WaitGroup
 	commits  atomic.Int64 // transactions committed, for tests and metrics
-	// idle runs in the writer goroutine between batches when no request
-	// waits (the relay): intake always goes first.
-	idleMu sync.Mutex
-	idle   func()
 }
 
-func newCommitter(s *Store, maxBatch int) *committer {
-	c := &committer{s: s, reqs: make(chan *ingestReq, 4*maxBatch), maxBatch: maxBatch, quit: make(chan struct{}), stopped: make(chan struct{})}
-	go c.loop()
+func newCommitter(s *Store, maxBatch, writers int) *committer {
+	c := &committer{s: s, reqs: make(chan *ingestReq, 4*maxBatch), maxBatch: maxBatch, quit: make(chan struct{})}
+	for range max(writers, 1) {
+		c.wg.Add(1)
+		go c.loop()
+	}
 	return c
 }
 
@@ -103,50 +99,22 @@ func (c *committer) submit(ctx context.Context, in *Intake) (IntakeResult, error
 	return r.res, r.err
 }
 
-// setIdle sets the function run when no intake waits (nil: none).
-func (c *committer) setIdle(f func()) {
-	c.idleMu.Lock()
-	c.idle = f
-	c.idleMu.Unlock()
-}
-
-func (c *committer) runIdle() {
-	c.idleMu.Lock()
-	f := c.idle
-	c.idleMu.Unlock()
-	if f != nil {
-		f()
-	}
-}
-
-// busy reports whether intake requests are waiting: the relay yields.
-func (c *committer) busy() bool { return len(c.reqs) > 0 }
-
 func (c *committer) stop() {
 	select {
 	case <-c.quit:
 	default:
 		close(c.quit)
 	}
-	<-c.stopped
+	c.wg.Wait()
 }
 
 func (c *committer) loop() {
-	defer close(c.stopped)
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
+	defer c.wg.Done()
 	batch := make([]*ingestReq, 0, c.maxBatch)
-	var lastIdle time.Time
 	for {
 		var first *ingestReq
 		select {
 		case first = <-c.reqs:
-		case <-tick.C:
-			// Also catches leads stored before a crash and replays.
-			c.s.relayPending.Store(true)
-			c.runIdle()
-			lastIdle = time.Now()
-			continue
 		case <-c.quit:
 			// Drain what was accepted before the stop.
 			for {
@@ -169,12 +137,6 @@ func (c *committer) loop() {
 			}
 		}
 		c.commit(batch)
-		// Intake goes first, but under steady intake the relay still gets
-		// a turn every relayEvery, so deliveries keep pace.
-		if c.s.relayPending.Load() && (len(c.reqs) == 0 || time.Since(lastIdle) >= relayEvery) {
-			c.runIdle()
-			lastIdle = time.Now()
-		}
 	}
 }
 
@@ -216,26 +178,31 @@ func (c *committer) commitTx(batch []*ingestReq) error {
 		}
 	}
 	now := c.s.ms(c.s.now())
+	queued := false
 	for _, r := range batch {
-		res, err := c.s.insertIntake(ctx, tx, r.in, now)
+		res, q, err := c.s.insertIntake(ctx, tx, r.in, now)
 		if err != nil {
 			return err
 		}
-		r.res = res
+		r.res, queued = res, queued || q
 	}
 	if err := tx.Commit(); err != nil {
 		return err
 	}
 	c.commits.Add(1)
+	if queued {
+		c.s.signal()
+	}
 	return nil
 }
 
-// insertIntake writes one event and its new leads inside tx. Dedupe is by
-// the unique (source, dedupe_key) of leads: a candidate whose key exists
-// is a duplicate; an event all of whose candidates are duplicates is not
-// stored at all.
-func (s *Store) insertIntake(ctx context.Context, tx *sql.Tx, in *Intake, now int64) (IntakeResult, error) {
-	res := IntakeResult{LeadDuplicate: make([]bool, len(in.Leads))}
+// insertIntake writes one event and its new leads inside tx; queued tells
+// whether a lead was queued for delivery (due at once: the lead row is its
+// job). Dedupe is by the unique (source, dedupe_key) of leads: a candidate
+// whose key exists is a duplicate; an event all of whose candidates are
+// duplicates is not stored at all.
+func (s *Store) insertIntake(ctx context.Context, tx *sql.Tx, in *Intake, now int64) (res IntakeResult, queued bool, err error) {
+	res = IntakeResult{LeadDuplicate: make([]bool, len(in.Leads))}
 	statuses := make([]string, 0, len(in.Leads))
 	for _, l := range in.Leads {
 		statuses = append(statuses, l.Status)
@@ -245,7 +212,7 @@ func (s *Store) insertIntake(ctx context.Context, tx *sql.Tx, in *Intake, now in
 		status = StatusCaptured
 	}
 	var eventID int64
-	err := tx.StmtContext(ctx, s.stmts.insertEvent).QueryRowContext(ctx,
+	err = tx.StmtContext(ctx, s.stmts.insertEvent).QueryRowContext(ctx,
 		in.Source, in.EventKey, status, now, in.ContentType, string(orEmptyObject(in.Headers)), in.Payload).Scan(&eventID)
 	if errors.Is(err, sql.ErrNoRows) {
 		// The same event (same key) was stored before.
@@ -254,10 +221,10 @@ func (s *Store) insertIntake(ctx context.Context, tx *sql.Tx, in *Intake, now in
 		}
 		res.Duplicate = true
 		err = tx.QueryRowContext(ctx, `SELECT id FROM lb_events WHERE source = $1 AND dedupe_key = $2`, in.Source, in.EventKey).Scan(&res.EventID)
-		return res, err
+		return res, false, err
 	}
 	if err != nil {
-		return res, err
+		return res, false, err
 	}
 	res.EventID = eventID
 	inserted := 0
@@ -265,42 +232,44 @@ func (s *Store) insertIntake(ctx context.Context, tx *sql.Tx, in *Intake, now in
 	var kept []string
 	for i, l := range in.Leads {
 		var leadID int64
+		nextAt := int64(0)
+		if l.Status == StatusQueued {
+			nextAt = now
+		}
 		err := tx.StmtContext(ctx, s.stmts.insertLead).QueryRowContext(ctx,
-			eventID, l.Index, in.Source, l.DedupeKey, l.Status, l.Reason, l.Body, now, l.Email).Scan(&leadID)
+			eventID, l.Index, in.Source, l.DedupeKey, l.Status, l.Reason, l.Body, now, l.Email, nextAt).Scan(&leadID)
 		if errors.Is(err, sql.ErrNoRows) {
 			res.LeadDuplicate[i] = true
 			if firstDupEvent == 0 {
 				if err := tx.QueryRowContext(ctx, `SELECT event_id FROM lb_leads WHERE source = $1 AND dedupe_key = $2`, in.Source, l.DedupeKey).Scan(&firstDupEvent); err != nil {
-					return res, err
+					return res, false, err
 				}
 			}
 			continue
 		}
 		if err != nil {
-			return res, err
+			return res, false, err
 		}
 		inserted++
 		kept = append(kept, l.Status)
-		if l.Status == StatusQueued {
-			s.relayPending.Store(true)
-		}
+		queued = queued || l.Status == StatusQueued
 	}
 	if inserted == 0 && len(in.Leads) > 0 {
 		// Every element of the batch was seen before: keep nothing.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM lb_events WHERE id = $1`, eventID); err != nil {
-			return res, err
+			return res, false, err
 		}
 		res.Duplicate = true
 		res.EventID = firstDupEvent
-		return res, nil
+		return res, false, nil
 	}
 	if inserted < len(in.Leads) {
 		// Some elements were duplicates: the event's status is that of the kept ones.
 		if _, err := tx.ExecContext(ctx, `UPDATE lb_events SET status = $1 WHERE id = $2`, EventStatus(kept...), eventID); err != nil {
-			return res, err
+			return res, false, err
 		}
 	}
-	return res, nil
+	return res, queued, nil
 }
 
 func orEmptyObject(b []byte) []byte {
@@ -310,20 +279,37 @@ func orEmptyObject(b []byte) []byte {
 	return b
 }
 
-// intakeStmts are the statements of the intake path, prepared once: SQLite
-// would otherwise parse them again for every event (about a third of the
+// stmts are the statements of intake, prepared once: SQLite would
+// otherwise parse them again for every event (about a third of the
 // writer's CPU under load).
-type intakeStmts struct {
+type stmts struct {
 	insertEvent, insertLead *sql.Stmt
 }
 
-func (s *Store) prepareIntake(ctx context.Context) error {
-	var err error
-	if s.stmts.insertEvent, err = s.db.PrepareContext(ctx, `INSERT INTO lb_events (source, dedupe_key, status, received_at, content_type, headers, payload)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (source, dedupe_key) DO NOTHING RETURNING id`); err != nil {
-		return err
+func (s *Store) prepare(ctx context.Context) error {
+	for _, p := range []struct {
+		dst **sql.Stmt
+		q   string
+	}{
+		{&s.stmts.insertEvent, `INSERT INTO lb_events (source, dedupe_key, status, received_at, content_type, headers, payload)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (source, dedupe_key) DO NOTHING RETURNING id`},
+		{&s.stmts.insertLead, `INSERT INTO lb_leads (event_id, idx, source, dedupe_key, status, reason, body, queued_at, updated_at, email, next_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10) ON CONFLICT (source, dedupe_key) DO NOTHING RETURNING id`},
+	} {
+		st, err := s.db.PrepareContext(ctx, p.q)
+		if err != nil {
+			s.stmts.close()
+			return err
+		}
+		*p.dst = st
 	}
-	s.stmts.insertLead, err = s.db.PrepareContext(ctx, `INSERT INTO lb_leads (event_id, idx, source, dedupe_key, status, reason, body, queued_at, updated_at, email)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) ON CONFLICT (source, dedupe_key) DO NOTHING RETURNING id`)
-	return err
+	return nil
+}
+
+func (st *stmts) close() {
+	for _, p := range []*sql.Stmt{st.insertEvent, st.insertLead} {
+		if p != nil {
+			p.Close()
+		}
+	}
 }

@@ -7,23 +7,15 @@ import (
 	"strings"
 )
 
-// migrate applies the store's own schema, then River's, once each. On
-// PostgreSQL, instances starting together take turns: River's migrator
-// takes no lock of its own, and two of them at once fail on duplicate
-// types and versions.
+// migrate applies the schema's migrations that this database lacks, in
+// one transaction: an upgrade is applied whole or not at all. On
+// PostgreSQL, instances starting together take turns.
 func (s *Store) migrate(ctx context.Context) error {
 	unlock, err := s.dialect.lockMigrations(ctx, s.db)
 	if err != nil {
 		return fmt.Errorf("lock: %w", err)
 	}
 	defer unlock()
-	if err := s.migrateOwn(ctx); err != nil {
-		return err
-	}
-	return s.migrateRiver(ctx)
-}
-
-func (s *Store) migrateOwn(ctx context.Context) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -37,6 +29,15 @@ func (s *Store) migrateOwn(ctx context.Context) error {
 		return err
 	}
 	for i := version; i < len(s.dialect.schema); i++ {
+		if step := s.dialect.before[i+1]; step != nil {
+			note, err := step(ctx, tx)
+			if err != nil {
+				return fmt.Errorf("migration %d: %w", i+1, err)
+			}
+			if note != "" {
+				s.log.Info("store upgrade", "migration", i+1, "done", note)
+			}
+		}
 		if err := execScript(ctx, tx, s.dialect.schema[i]); err != nil {
 			return fmt.Errorf("migration %d: %w", i+1, err)
 		}

@@ -11,3 +11,15 @@ func replaceDBName(dsn, name string) string {
 	u.Path = "/" + name
 	return u.String()
 }
+
+// withSearchPath points a postgres:// URL's sessions at a schema.
+func withSearchPath(dsn, schema string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}

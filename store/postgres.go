@@ -13,9 +13,17 @@ import (
 
 func postgresDialect() dialect {
 	return dialect{
-		name:           "postgres",
-		open:           openPostgres,
-		schema:         postgresSchema,
+		name:   "postgres",
+		open:   openPostgres,
+		schema: postgresSchema,
+		before: map[int]func(context.Context, *sql.Tx) (string, error){oneQueueVersion: carryRiverPostgres},
+		// Two intake writers run side by side: one waits for the server's
+		// fsync while the other fills a batch. With four, batches of two
+		// instances receiving the same webhooks waited on each other's
+		// keys past the lock timeout.
+		writers:        2,
+		blob:           "BYTEA",
+		completeChunk:  500,
 		lockMigrations: lockPostgresMigrations,
 		skipLocked:     " FOR UPDATE SKIP LOCKED",
 		// Inserting a key that another transaction holds waits for it. An
@@ -41,10 +49,9 @@ func pgTransient(err error) bool {
 const migrationLock = 7465734
 
 // lockPostgresMigrations holds a session-level advisory lock on a
-// connection of its own while this instance migrates, so that the store's
-// schema and River's (which runs in transactions of its own, one per
-// version) are applied by one instance after another. A crash ends the
-// session and with it the lock.
+// connection of its own while this instance migrates, so that instances
+// starting together apply the schema one after another (the later ones
+// find nothing to do). A crash ends the session and with it the lock.
 func lockPostgresMigrations(ctx context.Context, db *sql.DB) (func(), error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
@@ -134,7 +141,21 @@ var postgresSchema = []string{
 	`ALTER TABLE lb_leads ADD COLUMN email TEXT NOT NULL DEFAULT '';
 	UPDATE lb_leads SET email = lower(COALESCE(convert_from(body, 'UTF8')::jsonb->>'email', '')) WHERE body IS NOT NULL;
 	CREATE INDEX lb_leads_email ON lb_leads (email) WHERE email <> ''`,
-	// 4: notifications (package notify): its state (cursor, what was sent
+	// 4 (oneQueueVersion): the lead row is the delivery job; see the
+	// SQLite schema (carryRiverPostgres carries River's schedule over).
+	`ALTER TABLE lb_leads ADD COLUMN claim BIGINT NOT NULL DEFAULT 0;
+	ALTER TABLE lb_leads ADD COLUMN tries INTEGER NOT NULL DEFAULT 0;
+	UPDATE lb_leads SET tries = (SELECT COUNT(*) FROM lb_attempts a WHERE a.lead_id = lb_leads.id AND a.at >= lb_leads.queued_at)
+		WHERE status IN ('queued', 'retrying');
+	UPDATE lb_leads SET next_at = queued_at WHERE status = 'queued' AND next_at = 0;
+	DROP INDEX lb_leads_relay;
+	DROP INDEX lb_leads_status;
+	DROP INDEX lb_leads_event;
+	CREATE INDEX lb_leads_event ON lb_leads (event_id, status);
+	CREATE INDEX lb_leads_due ON lb_leads (next_at) WHERE status IN ('queued', 'retrying');
+	CREATE TABLE lb_probe (id INTEGER PRIMARY KEY, at BIGINT NOT NULL);
+	INSERT INTO lb_probe (id, at) VALUES (1, 0)`,
+	// 5: notifications (package notify): its state (cursor, what was sent
 	// when) as one row that instances replace by compare-and-swap, the
 	// messages waiting to be sent, and attempts found by time.
 	`CREATE TABLE lb_notify (

@@ -129,7 +129,7 @@ func (s *Store) ListEvents(ctx context.Context, f Filter) ([]EventSummary, error
 		(SELECT COUNT(*) FROM lb_leads l WHERE l.event_id = e.id),
 		(SELECT COALESCE(MAX(CASE WHEN l.status IN ('failed', 'ignored') THEN l.reason ELSE l.last_error END), '') FROM lb_leads l WHERE l.event_id = e.id AND (l.last_error <> '' OR l.status IN ('failed', 'ignored')))
 		FROM lb_events e WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(" ORDER BY e.id DESC LIMIT $%d", len(args))
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +163,7 @@ func (s *Store) fillAttempts(ctx context.Context, events []EventSummary) error {
 		idx[e.ID] = i
 		args[i] = e.ID
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT l.event_id, a.lead_id, a.at, a.status_code, a.outcome, a.error
+	rows, err := s.rdb.QueryContext(ctx, `SELECT l.event_id, a.lead_id, a.at, a.status_code, a.outcome, a.error
 		FROM lb_attempts a JOIN lb_leads l ON l.id = a.lead_id WHERE l.event_id IN (`+placeholders(1, len(args))+`) ORDER BY a.id`, args...)
 	if err != nil {
 		return err
@@ -186,7 +186,7 @@ func (s *Store) GetEvent(ctx context.Context, id int64) (*Event, error) {
 	e := &Event{}
 	var at int64
 	var headers string
-	err := s.db.QueryRowContext(ctx, `SELECT id, source, status, received_at, content_type, headers, payload FROM lb_events WHERE id = $1`, id).
+	err := s.rdb.QueryRowContext(ctx, `SELECT id, source, status, received_at, content_type, headers, payload FROM lb_events WHERE id = $1`, id).
 		Scan(&e.ID, &e.Source, &e.Status, &at, &e.ContentType, &headers, &e.Payload)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("event %d: %w", id, ErrNotFound)
@@ -196,7 +196,7 @@ func (s *Store) GetEvent(ctx context.Context, id int64) (*Event, error) {
 	}
 	e.ReceivedAt = fromMS(at)
 	e.Headers = []byte(headers)
-	e.LeadList, err = s.leadsOf(ctx, s.db, id)
+	e.LeadList, err = s.leadsOf(ctx, s.rdb, id)
 	if err != nil {
 		return nil, err
 	}
@@ -244,32 +244,30 @@ func (s *Store) leadsOf(ctx context.Context, db querier, eventID int64) ([]Lead,
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	// The attempts of all of them in one query: a batch event has
+	// thousands of leads.
+	byLead := make(map[int64]int, len(leads))
 	for i := range leads {
-		leads[i].History, err = s.attemptsOf(ctx, db, leads[i].ID)
-		if err != nil {
-			return nil, err
-		}
+		byLead[leads[i].ID] = i
 	}
-	return leads, nil
-}
-
-func (s *Store) attemptsOf(ctx context.Context, db querier, leadID int64) ([]Attempt, error) {
-	rows, err := db.QueryContext(ctx, `SELECT at, status_code, outcome, error FROM lb_attempts WHERE lead_id = $1 ORDER BY id`, leadID)
+	rows, err = db.QueryContext(ctx, `SELECT a.lead_id, a.at, a.status_code, a.outcome, a.error
+		FROM lb_attempts a JOIN lb_leads l ON l.id = a.lead_id WHERE l.event_id = $1 ORDER BY a.id`, eventID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Attempt
 	for rows.Next() {
-		a := Attempt{LeadID: leadID}
+		var a Attempt
 		var at int64
-		if err := rows.Scan(&at, &a.StatusCode, &a.Outcome, &a.Error); err != nil {
+		if err := rows.Scan(&a.LeadID, &at, &a.StatusCode, &a.Outcome, &a.Error); err != nil {
 			return nil, err
 		}
 		a.At = fromMS(at)
-		out = append(out, a)
+		if i, ok := byLead[a.LeadID]; ok {
+			leads[i].History = append(leads[i].History, a)
+		}
 	}
-	return out, rows.Err()
+	return leads, rows.Err()
 }
 
 // Prune deletes events received before cutoff whose status is delivered
@@ -312,7 +310,7 @@ type QueueStats struct {
 // Stats counts leads by status and finds the oldest undelivered one.
 func (s *Store) Stats(ctx context.Context) (QueueStats, error) {
 	st := QueueStats{ByStatus: map[string]int64{}}
-	rows, err := s.db.QueryContext(ctx, `SELECT status, COUNT(*) FROM lb_leads GROUP BY status`)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT status, COUNT(*) FROM lb_leads GROUP BY status`)
 	if err != nil {
 		return st, err
 	}
@@ -327,7 +325,7 @@ func (s *Store) Stats(ctx context.Context) (QueueStats, error) {
 	}
 	rows.Close()
 	var oldest sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT MIN(queued_at) FROM lb_leads WHERE status IN ('queued', 'retrying')`).Scan(&oldest); err != nil {
+	if err := s.rdb.QueryRowContext(ctx, `SELECT MIN(queued_at) FROM lb_leads WHERE status IN ('queued', 'retrying')`).Scan(&oldest); err != nil {
 		return st, err
 	}
 	if oldest.Valid {
@@ -346,7 +344,7 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	if s.dialect.name != "sqlite" {
 		return ErrBackupUnsupported
 	}
-	if _, err := s.db.ExecContext(ctx, `VACUUM INTO $1`, path); err != nil {
+	if _, err := s.rdb.ExecContext(ctx, `VACUUM INTO $1`, path); err != nil {
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}
 	return nil

@@ -3,105 +3,295 @@ package store
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 )
 
-// scripted is a Deliverer that answers from a script per lead.
-type scripted struct {
-	mu    sync.Mutex
-	calls map[int64][]time.Time
-	plan  func(d *Delivery) Decision
+// The queue's time is the store's clock: these tests move it and never wait.
+
+func delivered() Decision {
+	return Decision{Status: StatusDelivered, StatusCode: 201, Outcome: "delivered", PartneroID: "44"}
 }
 
-func (s *scripted) Deliver(_ context.Context, d *Delivery) Decision {
-	s.mu.Lock()
-	if s.calls == nil {
-		s.calls = map[int64][]time.Time{}
-	}
-	s.calls[d.LeadID] = append(s.calls[d.LeadID], time.Now())
-	s.mu.Unlock()
-	return s.plan(d)
+func retryIn(d time.Duration) Decision {
+	return Decision{Status: StatusRetrying, RetryIn: d, StatusCode: 503, Outcome: "retry", Error: "503 Service Unavailable"}
 }
 
-func (s *scripted) count(id int64) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.calls[id])
-}
-
-func waitStatus(t *testing.T, s *Store, eventID int64, want string) *Event {
+// claimAll claims what is due now, in one call.
+func claimAll(t *testing.T, s *Store) map[string]*Delivery {
 	t.Helper()
-	var ev *Event
-	require.Eventually(t, func() bool {
-		var err error
-		ev, err = s.GetEvent(context.Background(), eventID)
-		return err == nil && ev.Status == want
-	}, 20*time.Second, 20*time.Millisecond, "event %d never reached %s", eventID, want)
-	return ev
+	ds, err := s.Claim(context.Background(), 1000, time.Minute)
+	require.NoError(t, err)
+	out := map[string]*Delivery{}
+	for _, d := range ds {
+		var key string
+		require.NoError(t, s.db.QueryRow(`SELECT dedupe_key FROM lb_leads WHERE id = $1`, d.LeadID).Scan(&key))
+		out[key] = d
+	}
+	return out
 }
 
-func TestQueueDeliversRetriesAndGivesUp(t *testing.T) {
+func (b *bundle) complete(t *testing.T, rs ...Result) int {
+	t.Helper()
+	stale, err := b.store.Complete(context.Background(), rs)
+	require.NoError(t, err)
+	return stale
+}
+
+func (b *bundle) ingest(t *testing.T, keys ...string) []int64 {
+	t.Helper()
+	var ids []int64
+	for _, k := range keys {
+		r, err := b.store.Ingest(context.Background(), intake("s", k, queued(k)))
+		require.NoError(t, err)
+		ids = append(ids, r.EventID)
+	}
+	return ids
+}
+
+func (b *bundle) lead(t *testing.T, eventID int64) Lead {
+	t.Helper()
+	ev, err := b.store.GetEvent(context.Background(), eventID)
+	require.NoError(t, err)
+	require.Len(t, ev.LeadList, 1)
+	return ev.LeadList[0]
+}
+
+func TestClaimLeaseRetryAndRescue(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b *bundle) {
-		ctx := context.Background()
-		d := &scripted{plan: func(del *Delivery) Decision {
-			switch {
-			case string(del.Body) == `{"fail":"always"}`:
-				return Decision{Status: StatusDead, StatusCode: 422, Outcome: "dead", Error: "The email field is required."}
-			case del.Attempts < 2 && string(del.Body) == `{"fail":"twice"}`:
-				return Decision{Status: StatusRetrying, RetryIn: 50 * time.Millisecond, StatusCode: 503, Outcome: "retry", Error: "503 Service Unavailable"}
-			default:
-				return Decision{Status: StatusDelivered, StatusCode: 201, Outcome: "delivered", PartneroID: "44"}
-			}
-		}}
-		require.NoError(t, b.store.StartQueue(ctx, QueueConfig{Workers: 2, PollInterval: 50 * time.Millisecond}, d))
-		ok, err := b.store.Ingest(ctx, intake("s", "k:ok", NewLead{DedupeKey: "k:ok", Status: StatusQueued, Body: []byte(`{}`)}))
-		require.NoError(t, err)
-		twice, err := b.store.Ingest(ctx, intake("s", "k:twice", NewLead{DedupeKey: "k:twice", Status: StatusQueued, Body: []byte(`{"fail":"twice"}`)}))
-		require.NoError(t, err)
-		dead, err := b.store.Ingest(ctx, intake("s", "k:dead", NewLead{DedupeKey: "k:dead", Status: StatusQueued, Body: []byte(`{"fail":"always"}`)}))
-		require.NoError(t, err)
+		ids := b.ingest(t, "k:ok", "k:retry", "k:crash")
+		got := claimAll(t, b.store)
+		require.Len(t, got, 3)
+		require.Empty(t, claimAll(t, b.store), "claimed leads are leased")
+		for _, d := range got {
+			require.Equal(t, 0, d.Attempts)
+			require.Equal(t, b.clock.Now().Add(time.Minute), d.LeaseUntil)
+		}
 
-		ev := waitStatus(t, b.store, ok.EventID, StatusDelivered)
-		require.Equal(t, "44", ev.LeadList[0].PartneroID)
-		require.Len(t, ev.LeadList[0].History, 1)
-		require.Equal(t, 201, ev.LeadList[0].History[0].StatusCode)
+		now := b.clock.Now()
+		require.Zero(t, b.complete(t, Result{got["k:ok"], delivered(), now}, Result{got["k:retry"], retryIn(30 * time.Second), now}))
+		ok := b.lead(t, ids[0])
+		require.Equal(t, StatusDelivered, ok.Status)
+		require.Equal(t, "44", ok.PartneroID)
+		require.Equal(t, []string{"delivered"}, outcomes(ok.History))
+		retry := b.lead(t, ids[1])
+		require.Equal(t, StatusRetrying, retry.Status)
+		require.Equal(t, now.Add(30*time.Second), retry.NextAt, "next_at is the schedule, not only a display")
+		require.Equal(t, "503 Service Unavailable", retry.LastError)
 
-		ev = waitStatus(t, b.store, twice.EventID, StatusDelivered)
-		require.Equal(t, 3, ev.LeadList[0].Attempts)
-		require.Equal(t, []string{"retry", "retry", "delivered"}, outcomes(ev.LeadList[0].History))
-		require.Equal(t, "503 Service Unavailable", ev.LeadList[0].History[0].Error)
+		b.clock.Add(30*time.Second - time.Millisecond)
+		require.Empty(t, claimAll(t, b.store), "not before its time")
+		b.clock.Add(time.Millisecond)
+		again := claimAll(t, b.store)
+		require.Len(t, again, 1)
+		require.Equal(t, 1, again["k:retry"].Attempts, "the backoff counts the attempts made")
 
-		ev = waitStatus(t, b.store, dead.EventID, StatusDead)
-		require.Equal(t, "The email field is required.", ev.LeadList[0].LastError)
-		require.Equal(t, "The email field is required.", ev.LastError)
-
-		// Nothing more happens to finished leads.
-		time.Sleep(300 * time.Millisecond)
-		require.Equal(t, 1, d.count(ev.LeadList[0].ID))
-		st, err := b.store.Stats(ctx)
-		require.NoError(t, err)
-		require.Equal(t, int64(2), st.ByStatus[StatusDelivered])
-		require.Equal(t, int64(1), st.ByStatus[StatusDead])
-		require.True(t, st.OldestPending.IsZero())
+		// k:crash was claimed by a worker that died: it comes back when
+		// the lease (1m) runs out, under a new claim.
+		b.clock.Add(30 * time.Second)
+		rescued := claimAll(t, b.store)
+		require.Len(t, rescued, 1)
+		require.Greater(t, rescued["k:crash"].Claim, got["k:crash"].Claim)
+		// The dead worker's result, if it ever came, is stale: the
+		// attempt is history, the lead belongs to the new claim.
+		require.Equal(t, 1, b.complete(t, Result{got["k:crash"], delivered(), b.clock.Now()}))
+		crash := b.lead(t, ids[2])
+		require.Equal(t, StatusQueued, crash.Status)
+		require.Equal(t, []string{"delivered"}, outcomes(crash.History))
+		require.Zero(t, b.complete(t, Result{rescued["k:crash"], delivered(), b.clock.Now()}))
+		require.Equal(t, StatusDelivered, b.lead(t, ids[2]).Status)
 	})
 }
 
-func TestQueuePicksUpLeadsStoredBeforeStart(t *testing.T) {
+func TestReplayFencesDeliveryInFlight(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b *bundle) {
 		ctx := context.Background()
-		// Stored while no queue runs (as after a crash between commit and relay).
-		r, err := b.store.Ingest(ctx, intake("s", "k:early", queued("k:early")))
+		ids := b.ingest(t, "k:1")
+		first := claimAll(t, b.store)["k:1"]
+		require.Zero(t, b.complete(t, Result{first, retryIn(time.Hour), b.clock.Now()}))
+		b.clock.Add(2 * time.Hour)
+		inFlight := claimAll(t, b.store)["k:1"]
+		require.Equal(t, 1, inFlight.Attempts)
+
+		// Replayed while that attempt is under way: a fresh budget, due now.
+		b.clock.Add(time.Second)
+		res, err := b.store.Requeue(ctx, ids[0], []NewLead{queued("k:1")}, false)
 		require.NoError(t, err)
-		d := &scripted{plan: func(*Delivery) Decision {
-			return Decision{Status: StatusDelivered, StatusCode: 201, Outcome: "delivered"}
-		}}
-		require.NoError(t, b.store.StartQueue(ctx, QueueConfig{Workers: 1, PollInterval: 50 * time.Millisecond}, d))
-		waitStatus(t, b.store, r.EventID, StatusDelivered)
-		require.NoError(t, b.store.StopQueue(ctx))
+		require.Equal(t, 1, res.Queued)
+		require.Equal(t, 1, b.complete(t, Result{inFlight, retryIn(time.Hour), b.clock.Now()}), "the old generation's result is stale")
+		l := b.lead(t, ids[0])
+		require.Equal(t, StatusQueued, l.Status)
+		require.Len(t, l.History, 2, "both attempts are history")
+		replayed := claimAll(t, b.store)["k:1"]
+		require.NotNil(t, replayed, "due at once")
+		require.Equal(t, 0, replayed.Attempts, "a replay starts a fresh budget")
+		require.Equal(t, b.clock.Now(), replayed.QueuedAt)
+		require.Greater(t, replayed.Gen, inFlight.Gen)
+	})
+}
+
+func TestReleaseAndWakeup(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *bundle) {
+		ctx := context.Background()
+		drain(b.store.Wakeup())
+		b.ingest(t, "k:1", "k:2")
+		requireSignalled(t, b.store.Wakeup(), "intake of a queued lead wakes delivery")
+		got := claimAll(t, b.store)
+		require.NoError(t, b.store.Release(ctx, []*Delivery{got["k:1"]}))
+		again := claimAll(t, b.store)
+		require.Len(t, again, 1, "a released lead is due at once; the other is still leased")
+		require.NotNil(t, again["k:1"])
+
+		// Leads that need no delivery wake nobody.
+		_, err := b.store.Ingest(ctx, intake("s", "k:f", NewLead{DedupeKey: "k:f", Status: StatusFailed, Reason: "[]"}))
+		require.NoError(t, err)
+		select {
+		case <-b.store.Wakeup():
+			t.Fatal("a failed lead woke delivery")
+		default:
+		}
+	})
+}
+
+func drain(c <-chan struct{}) {
+	select {
+	case <-c:
+	default:
+	}
+}
+
+func requireSignalled(t *testing.T, c <-chan struct{}, msg string) {
+	t.Helper()
+	select {
+	case <-c:
+	default:
+		t.Fatal(msg)
+	}
+}
+
+// The event's status follows its leads through delivery: the lead that
+// most needs attention, however many leads (a 600-element batch: more
+// claims than one, more results than one statement of SQLite's).
+func TestEventStatusFollowsBatchDelivery(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *bundle) {
+		ctx := context.Background()
+		const n = 600
+		leads := make([]NewLead, n)
+		for i := range leads {
+			leads[i] = queued(fmt.Sprintf("k:%d", i))
+			leads[i].Index = i
+		}
+		r, err := b.store.Ingest(ctx, intake("s", "batch", leads...))
+		require.NoError(t, err)
+		status := func() string {
+			ev, err := b.store.ListEvents(ctx, Filter{})
+			require.NoError(t, err)
+			return ev[0].Status
+		}
+		var ds []*Delivery
+		for {
+			part, err := b.store.Claim(ctx, 256, time.Minute)
+			require.NoError(t, err)
+			if len(part) == 0 {
+				break
+			}
+			ds = append(ds, part...)
+		}
+		require.Len(t, ds, n)
+		now := b.clock.Now()
+		results := func(from, to int, dec Decision) []Result {
+			var rs []Result
+			for _, d := range ds[from:to] {
+				rs = append(rs, Result{d, dec, now})
+			}
+			return rs
+		}
+		b.complete(t, results(0, n-2, delivered())...)
+		require.Equal(t, StatusQueued, status(), "two leads still wait")
+		b.complete(t, results(n-2, n-1, retryIn(time.Minute))...)
+		require.Equal(t, StatusRetrying, status())
+		b.complete(t, results(n-1, n, Decision{Status: StatusDead, StatusCode: 422, Outcome: "dead"})...)
+		require.Equal(t, StatusDead, status())
+		b.clock.Add(time.Minute)
+		last, err := b.store.Claim(ctx, 10, time.Minute)
+		require.NoError(t, err)
+		require.Len(t, last, 1)
+		b.complete(t, Result{last[0], delivered(), b.clock.Now()})
+		require.Equal(t, StatusDead, status(), "dead outranks delivered")
+		ev, err := b.store.GetEvent(ctx, r.EventID)
+		require.NoError(t, err)
+		require.Equal(t, StatusDead, ev.Status)
+	})
+}
+
+// The SQL that recomputes an event's status agrees with EventStatus.
+func TestEventStatusSQLAgreesWithEventStatus(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *bundle) {
+		ctx := context.Background()
+		for i, statuses := range [][]string{
+			{}, {StatusIgnored}, {StatusDelivered, StatusIgnored}, {StatusDryRun, StatusDelivered}, {StatusQueued, StatusDryRun},
+			{StatusRetrying, StatusQueued}, {StatusDead, StatusRetrying}, {StatusFailed, StatusDead}, {StatusDelivered, StatusDelivered},
+		} {
+			var leads []NewLead
+			for j, st := range statuses {
+				leads = append(leads, NewLead{Index: j, DedupeKey: fmt.Sprintf("k:%d:%d", i, j), Status: st})
+			}
+			r, err := b.store.Ingest(ctx, intake("s", fmt.Sprintf("e:%d", i), leads...))
+			require.NoError(t, err)
+			_, err = b.store.db.Exec(`UPDATE lb_events SET status = 'x' WHERE id = $1`, r.EventID)
+			require.NoError(t, err)
+			tx, err := b.store.db.Begin()
+			require.NoError(t, err)
+			require.NoError(t, updateEventStatus(ctx, tx, r.EventID))
+			require.NoError(t, tx.Commit())
+			ev, err := b.store.GetEvent(ctx, r.EventID)
+			require.NoError(t, err)
+			require.Equal(t, EventStatus(statuses...), ev.Status, "%v", statuses)
+		}
+	})
+}
+
+// Complete records all of its results or none: the caller keeps them
+// and tries again, so a Partnero answer is never lost to a failed write.
+func TestCompleteIsAllOrNothing(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *bundle) {
+		ids := b.ingest(t, "k:1", "k:2")
+		got := claimAll(t, b.store)
+		now := b.clock.Now()
+		// The second result breaks the transaction half-way (a NUL byte
+		// is no valid text on PostgreSQL; SQLite refuses the CHECK below).
+		if b.store.Kind() == "sqlite" {
+			_, err := b.store.db.Exec(`CREATE TRIGGER refuse BEFORE INSERT ON lb_attempts WHEN NEW.outcome = 'boom' BEGIN SELECT RAISE(ABORT, 'disk full'); END`)
+			require.NoError(t, err)
+		}
+		bad := Decision{Status: StatusDelivered, StatusCode: 201, Outcome: "boom", Error: "\x00"}
+		_, err := b.store.Complete(context.Background(), []Result{{got["k:1"], delivered(), now}, {got["k:2"], bad, now}})
+		require.Error(t, err)
+		for _, id := range ids {
+			l := b.lead(t, id)
+			require.Equal(t, StatusQueued, l.Status)
+			require.Empty(t, l.History)
+		}
+	})
+}
+
+func TestCheckWrite(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *bundle) {
+		ctx := context.Background()
+		require.NoError(t, b.store.CheckWrite(ctx))
+		if b.store.Kind() != "sqlite" {
+			return
+		}
+		// Reads work, writes do not (as on a full disk): Ping cannot tell.
+		_, err := b.store.db.Exec(`PRAGMA query_only = 1`)
+		require.NoError(t, err)
+		require.NoError(t, b.store.Ping(ctx))
+		require.Error(t, b.store.CheckWrite(ctx))
+		_, err = b.store.db.Exec(`PRAGMA query_only = 0`)
+		require.NoError(t, err)
+		require.NoError(t, b.store.CheckWrite(ctx))
 	})
 }
 
@@ -111,45 +301,4 @@ func outcomes(as []Attempt) []string {
 		out[i] = a.Outcome
 	}
 	return out
-}
-
-// TestRelayWindow: a burst does not all go to River at once; the leads
-// beyond the window wait in lb_leads and follow as deliveries make room.
-func TestRelayWindow(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b *bundle) {
-		ctx := context.Background()
-		const n = relayWindow + 200
-		for i := 0; i < n; i++ {
-			key := fmt.Sprintf("k:%d", i)
-			_, err := b.store.Ingest(ctx, intake("s", key, queued(key)))
-			require.NoError(t, err)
-		}
-		release := make(chan struct{})
-		var once sync.Once
-		d := &scripted{plan: func(*Delivery) Decision {
-			<-release
-			return Decision{Status: StatusDelivered, StatusCode: 201, Outcome: "delivered"}
-		}}
-		require.NoError(t, b.store.StartQueue(ctx, QueueConfig{Workers: 50, PollInterval: 50 * time.Millisecond}, d))
-		t.Cleanup(func() { _ = b.store.StopQueue(context.Background()) })
-		t.Cleanup(func() { once.Do(func() { close(release) }) }) // runs first: a failure must not leave workers blocked
-		// The test drives the relay itself: the writer's own turns would
-		// run concurrently (on PostgreSQL several relays may overshoot the
-		// window a little, which is fine there but not what this counts).
-		b.store.committer.setIdle(nil)
-		require.NoError(t, b.store.relay(ctx))
-		enqueued := func() int {
-			var c int
-			require.NoError(t, b.store.db.QueryRow(`SELECT COUNT(*) FROM lb_leads WHERE enqueued = 1`).Scan(&c))
-			return c
-		}
-		require.Equal(t, relayWindow, enqueued(), "the window holds, the rest waits in lb_leads")
-		require.True(t, b.store.relayPending.Load(), "the relay comes back for the rest")
-		once.Do(func() { close(release) })
-		require.Eventually(t, func() bool {
-			require.NoError(t, b.store.relay(ctx))
-			st, err := b.store.Stats(ctx)
-			return err == nil && st.ByStatus[StatusDelivered] == n
-		}, 60*time.Second, 100*time.Millisecond, "every lead is delivered in the end")
-	})
 }

@@ -67,9 +67,9 @@ func (s *Store) Requeue(ctx context.Context, eventID int64, leads []NewLead, for
 		}
 		if !ok {
 			var id int64
-			err := tx.QueryRowContext(ctx, `INSERT INTO lb_leads (event_id, idx, source, dedupe_key, status, reason, body, queued_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (source, dedupe_key) DO NOTHING RETURNING id`,
-				eventID, l.Index, source, l.DedupeKey, l.Status, l.Reason, l.Body, now).Scan(&id)
+			err := tx.QueryRowContext(ctx, `INSERT INTO lb_leads (event_id, idx, source, dedupe_key, status, reason, body, queued_at, updated_at, email, next_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10) ON CONFLICT (source, dedupe_key) DO NOTHING RETURNING id`,
+				eventID, l.Index, source, l.DedupeKey, l.Status, l.Reason, l.Body, now, l.Email, dueAt(l.Status, now)).Scan(&id)
 			if errors.Is(err, sql.ErrNoRows) {
 				res.Duplicate++
 				continue
@@ -90,16 +90,17 @@ func (s *Store) Requeue(ctx context.Context, eventID int64, leads []NewLead, for
 					key = l.DedupeKey
 				}
 			}
+			// A new generation fences the result of a delivery of the old
+			// one still in flight; tries restarts the retry budget.
 			if _, err := tx.ExecContext(ctx, `UPDATE lb_leads SET status = $1, reason = $2, body = $3, dedupe_key = $4, queued_at = $5, updated_at = $5,
-				enqueued = 0, next_at = 0, fallback_used = 0, partnero_id = '', last_error = '', gen = gen + 1 WHERE id = $6`,
-				l.Status, l.Reason, l.Body, key, now, cur.id); err != nil {
+				next_at = $6, tries = 0, fallback_used = 0, partnero_id = '', last_error = '', gen = gen + 1, email = $7 WHERE id = $8`,
+				l.Status, l.Reason, l.Body, key, now, dueAt(l.Status, now), l.Email, cur.id); err != nil {
 				return res, err
 			}
 		}
 		switch l.Status {
 		case StatusQueued:
 			res.Queued++
-			s.relayPending.Store(true)
 		case StatusDryRun:
 			res.DryRun++
 		case StatusFailed:
@@ -111,7 +112,22 @@ func (s *Store) Requeue(ctx context.Context, eventID int64, leads []NewLead, for
 	if err := updateEventStatus(ctx, tx, eventID); err != nil {
 		return res, err
 	}
-	return res, tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return res, err
+	}
+	if res.Queued > 0 {
+		s.signal()
+	}
+	return res, nil
+}
+
+// dueAt is a new or replayed lead's next_at: now when it is queued (the
+// lead row is its delivery job), none otherwise.
+func dueAt(status string, now int64) int64 {
+	if status == StatusQueued {
+		return now
+	}
+	return 0
 }
 
 // EventIDs lists the ids of events matching f (all of them, oldest
@@ -130,7 +146,7 @@ func (s *Store) EventIDs(ctx context.Context, f Filter) ([]int64, error) {
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -1,8 +1,8 @@
 // Package store keeps webhooks durable: the raw events, the leads mapped
-// from them with their own delivery status, every delivery attempt, and the
-// River job queue that schedules deliveries. It runs on an embedded SQLite
-// file by default and on PostgreSQL for several instances; both go through
-// database/sql, so one implementation serves both.
+// from them with their own delivery status and schedule (the lead row is
+// the delivery job: see Claim), and every delivery attempt. It runs on an
+// embedded SQLite file by default and on PostgreSQL for several instances;
+// both go through database/sql, so one implementation serves both.
 package store
 
 import (
@@ -12,8 +12,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -76,40 +74,42 @@ var ErrNotFound = errors.New("not found")
 type Config struct {
 	// DSN is a SQLite file path (or "file:..." URI), or a postgres:// URL.
 	DSN string
-	// Now is the clock for received times, retention and max-age; nil means time.Now.
+	// Now is the clock of every time the store writes or compares:
+	// received times, due times and leases; nil means time.Now.
 	Now func() time.Time
-	// Logger receives store and River logs; nil means slog.Default().
+	// Logger receives store logs; nil means slog.Default().
 	Logger *slog.Logger
 	// MaxBatch bounds how many webhooks one group commit holds; 0 means 256.
 	MaxBatch int
 	// PoolSize is the PostgreSQL connection pool size of this instance:
-	// intake, the relay, River's workers and maintenance share it. 0 means
-	// 10; less than 2 means 2 (at start one connection holds the migration
-	// lock while another migrates). SQLite always uses one connection
-	// (River and SQLite both need it).
+	// intake, claims and results share it. 0 means 10; less than 2 means 2
+	// (at start one connection holds the migration lock while another
+	// migrates). SQLite always uses one connection: SQLite has one writer.
 	PoolSize int
 }
 
 // Store is the durable store. Create it with Open; it is safe for
 // concurrent use.
 type Store struct {
-	cfg     Config
-	db      *sql.DB
+	cfg Config
+	db  *sql.DB // writes, and reads inside write transactions
+	// rdb serves reads that need no transaction (events, stats, backup):
+	// on SQLite a pool of its own, so that a long read (the backlog's
+	// counts over a million leads) never holds the writer's connection.
+	rdb     *sql.DB
 	dialect dialect
+	stopBG  func() // stops the background checkpointer (SQLite)
 	now     func() time.Time
 	log     *slog.Logger
 
 	committer *committer
-	stmts     intakeStmts
-	// relayPending is set when leads may wait for a River job.
-	relayPending atomic.Bool
-
-	mu    sync.Mutex // guards queue
-	queue *queue     // the River client, once started
+	stmts     stmts
+	// wake is signalled when leads were queued (see Wakeup).
+	wake chan struct{}
 }
 
 // Open opens (creating or migrating as needed) the store at cfg.DSN and
-// starts its group committer. Delivery starts with StartQueue.
+// starts its group committer.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -128,16 +128,24 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	s := &Store{cfg: cfg, db: db, dialect: d, now: cfg.Now, log: cfg.Logger}
+	s := &Store{cfg: cfg, db: db, rdb: db, dialect: d, now: cfg.Now, log: cfg.Logger, wake: make(chan struct{}, 1), stopBG: func() {}}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate store: %w", err)
 	}
-	if err := s.prepareIntake(ctx); err != nil {
+	if err := s.prepare(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("prepare store: %w", err)
 	}
-	s.committer = newCommitter(s, cfg.MaxBatch)
+	if d.openReader != nil {
+		if s.rdb, err = d.openReader(cfg); err != nil {
+			s.stmts.close()
+			db.Close()
+			return nil, fmt.Errorf("open store reader: %w", err)
+		}
+		s.stopBG = s.checkpointer()
+	}
+	s.committer = newCommitter(s, cfg.MaxBatch, d.writers)
 	return s, nil
 }
 
@@ -147,23 +155,17 @@ func (s *Store) Kind() string { return s.dialect.name }
 // Ping checks that the database answers, for /readyz.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
-// Close stops the committer (after the requests it holds are committed)
-// and the queue, then closes the database.
-func (s *Store) Close(ctx context.Context) error {
-	var errs []error
-	if err := s.StopQueue(ctx); err != nil {
-		errs = append(errs, err)
-	}
+// Close stops the committer (after the requests it holds are committed),
+// then closes the database.
+func (s *Store) Close(context.Context) error {
 	s.committer.stop()
-	for _, st := range []*sql.Stmt{s.stmts.insertEvent, s.stmts.insertLead} {
-		if st != nil {
-			st.Close()
-		}
+	s.stopBG()
+	s.stmts.close()
+	var errs []error
+	if s.rdb != s.db {
+		errs = append(errs, s.rdb.Close())
 	}
-	if err := s.db.Close(); err != nil {
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, s.db.Close())...)
 }
 
 func (s *Store) ms(t time.Time) int64 { return t.UnixMilli() }

@@ -20,7 +20,8 @@ type clock struct {
 	now time.Time
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
 func (c *clock) Add(d time.Duration) {
 	c.mu.Lock()
 	c.now = c.now.Add(d)
@@ -76,8 +77,30 @@ func openStore(t *testing.T, dsn string, c *clock) *Store {
 	return s
 }
 
-// freshPostgres creates a database of its own for one test.
+// freshPostgres gives one test a schema of its own in the test database
+// (creating and dropping a database costs seconds: a checkpoint each).
 func freshPostgres(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("LEADBRIDGE_TEST_POSTGRES")
+	admin, err := sql.Open("pgx", base)
+	require.NoError(t, err)
+	defer admin.Close()
+	name := fmt.Sprintf("lbtest_%d_%d", os.Getpid(), dbCounter.Add(1))
+	_, err = admin.Exec("CREATE SCHEMA " + name)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		a, err := sql.Open("pgx", base)
+		if err == nil {
+			_, _ = a.Exec("DROP SCHEMA IF EXISTS " + name + " CASCADE")
+			a.Close()
+		}
+	})
+	return withSearchPath(base, name)
+}
+
+// freshPostgresDB creates a database of its own for one test, for what
+// needs the public schema (a pg_dump restores into it).
+func freshPostgresDB(t *testing.T) string {
 	t.Helper()
 	base := os.Getenv("LEADBRIDGE_TEST_POSTGRES")
 	admin, err := sql.Open("pgx", base)
@@ -207,19 +230,22 @@ func TestPruneRetention(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b *bundle) {
 		ctx := context.Background()
 		ids := map[string]int64{}
-		for _, st := range []string{StatusQueued, StatusDryRun, StatusFailed, StatusIgnored} {
-			r, err := b.store.Ingest(ctx, intake("s", "k:"+st, NewLead{DedupeKey: "k:" + st, Status: st, Body: []byte("{}")}))
-			require.NoError(t, err)
-			ids[st] = r.EventID
-		}
 		for _, st := range []string{StatusDelivered, StatusDead} {
 			r, err := b.store.Ingest(ctx, intake("s", "k:"+st, queued("k:"+st)))
 			require.NoError(t, err)
 			ids[st] = r.EventID
-			d, ok, err := b.store.loadDelivery(ctx, leadOf(t, b.store, r.EventID), 0)
+			ds, err := b.store.Claim(ctx, 1, time.Minute)
 			require.NoError(t, err)
-			require.True(t, ok)
-			require.NoError(t, b.store.recordDecision(ctx, d, Decision{Status: st, StatusCode: 201, Outcome: st}))
+			require.Len(t, ds, 1)
+			require.Equal(t, leadOf(t, b.store, r.EventID), ds[0].LeadID)
+			_, err = b.store.Complete(ctx, []Result{{ds[0], Decision{Status: st, StatusCode: 201, Outcome: st}, b.clock.Now()}})
+			require.NoError(t, err)
+		}
+		// Stored after those were delivered: claims take the earliest due first.
+		for _, st := range []string{StatusQueued, StatusDryRun, StatusFailed, StatusIgnored} {
+			r, err := b.store.Ingest(ctx, intake("s", "k:"+st, NewLead{DedupeKey: "k:" + st, Status: st, Body: []byte("{}")}))
+			require.NoError(t, err)
+			ids[st] = r.EventID
 		}
 		b.clock.Add(10 * 24 * time.Hour)
 		// Retention 1 day: delivered and ignored go; the rest stays.
