@@ -28,6 +28,9 @@ var sampleSources = map[string]struct{ provider, auth, contentType string }{
 	"hubspot-workflow-custom.json": {"hubspot", "secret: ${HUBSPOT_CLIENT_SECRET}\n    url: https://hooks.example.com/hooks/s", ""},
 	"hubspot-subscription.json":    {"hubspot", "secret: [\"${HS_NEW}\", \"${HS_OLD}\"]\n    url: https://hooks.example.com/hooks/s", ""},
 	"jotform.multipart":            {"jotform", "token: ${JOTFORM_TOKEN}", "multipart/form-data; boundary=------------------------Jf7q2Xk9LmP4tR8sW1vB"},
+	"jotform-uploads.multipart":    {"jotform", "token: ${JOTFORM_TOKEN}", "multipart/form-data; boundary=------------------------Jf7q2Xk9LmP4tR8sW1vB"},
+	"tally-example.json":           {"tally", "secret: ${TALLY_SIGNING_SECRET}", ""},
+	"typeform-example.json":        {"typeform", "secret: ${TYPEFORM_SECRET}", ""},
 	"fillout.json":                 {"generic", "token: ${FILLOUT_TOKEN}", ""},
 	"formspree.json":               {"generic", "token: ${FORM_TOKEN}\n    rate_limit: 60/m", ""},
 	"google-forms-appsscript.json": {"generic", "secret: ${APPS_SCRIPT_SECRET}\n    signature: {header: X-Signature, algorithm: sha256, encoding: base64}", ""},
@@ -91,9 +94,13 @@ func TestDraftEverySample(t *testing.T) {
 				lead := items[0].Lead
 				require.Equal(t, "alice.brown@example.com", lead.Email, "%s", res.YAML)
 				require.Equal(t, "ref_123", lead.Partner.Key, "%s", res.YAML)
-				if name == "hubspot-subscription.json" {
+				if name == "hubspot-subscription.json" || name == "tally-example.json" {
+					// No name in the events (Tally's example labels its name question "Text"): the email stands in.
 					require.Equal(t, "alice.brown@example.com", lead.Name, "no name in the events: the email stands in")
 					require.Empty(t, res.Name)
+				} else if name == "typeform-example.json" {
+					// Typeform's example asks for the first name only.
+					require.Equal(t, "Alice", lead.Name, "%s", res.YAML)
 				} else {
 					require.Equal(t, "Alice Brown", lead.Name, "%s", res.YAML)
 					require.NotEmpty(t, res.Name)

@@ -20,13 +20,18 @@ type field struct {
 	answer bool         // a form answer (not bookkeeping such as ids and timestamps): a cfields candidate
 }
 
-// labels are the names a field answers to: its key and its title.
+// labels are the names a field answers to: its key and its title, the
+// title without Typeform's piped answers ("Thanks, {{field:first_name}}!"
+// asks nothing about a first name).
 func (f *field) labels() []string {
 	if f.title == "" {
 		return []string{f.key}
 	}
-	return []string{f.key, f.title}
+	return []string{f.key, pipedAnswer.ReplaceAllString(f.title, "")}
 }
+
+// pipedAnswer is a Typeform recall placeholder in a question title.
+var pipedAnswer = regexp.MustCompile(`\{\{[^{}]*\}\}`)
 
 // Bounds on what is collected, so that a large payload drafts in bounded
 // time and the draft stays readable.
