@@ -20,6 +20,7 @@ import (
 // queues the lead, which the running server delivers to the Partnero
 // double. No YAML is typed. It logs the machine time of the whole path.
 func TestCaptureFirstToDeliveredLead(t *testing.T) {
+	t.Parallel() // a process of its own; waits more than it computes
 	bin := binary(t)
 	fake := partnerotest.New()
 	t.Cleanup(fake.Close)

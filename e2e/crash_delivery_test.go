@@ -28,6 +28,7 @@ const rescueAfter = 10 * time.Second
 // at-least-once window between Partnero's answer and recording it) must be
 // no more than the deliveries that were in flight.
 func TestCrashDelivery(t *testing.T) {
+	t.Parallel() // a process of its own; waits more than it computes
 	bin := binary(t)
 	fake := partnerotest.New()
 	t.Cleanup(fake.Close)

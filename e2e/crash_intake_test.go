@@ -16,6 +16,7 @@ import (
 // §5: "An event answered 202 is on disk before the answer"), the file must
 // pass integrity_check, and the server must start and serve again on it.
 func TestCrashIntake(t *testing.T) {
+	t.Parallel() // a process of its own; waits more than it computes
 	bin := binary(t)
 	dir := t.TempDir()
 	spec := serverSpec{

@@ -23,6 +23,7 @@ import (
 // can be written), /readyz must say the store is failing while it is full
 // and ok after. It needs root and mount(8); it is skipped otherwise.
 func TestDiskFull(t *testing.T) {
+	t.Parallel() // a process of its own; waits more than it computes
 	bin := binary(t)
 	dir := mountTmpfs(t, "12m")
 	// Ballast, freed to end the outage.

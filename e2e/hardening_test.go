@@ -50,6 +50,7 @@ func fileSize(t testing.TB, path string) int64 {
 // steady trickle of webhooks, debug logging. An edit of the mapping file
 // is loaded within a few seconds, and the log does not feed the watcher.
 func TestReloadUnderTrickle(t *testing.T) {
+	t.Parallel() // a process of its own; waits more than it computes
 	bin := binary(t)
 	dir := t.TempDir()
 	m := writeMappings(t, dir)
@@ -159,6 +160,7 @@ func peakRSS(t testing.TB, pid int) (peak, now int64) {
 // costs a small multiple of a body, and the bodies in memory at once are
 // bounded (a burst waits for room).
 func TestMemoryUnderLargeForms(t *testing.T) {
+	t.Parallel() // a process of its own; waits more than it computes
 	bin := binary(t)
 	dir := t.TempDir()
 	srv := start(t, serverSpec{bin: bin, db: filepath.Join(dir, "lb.db"), mappings: writeMappings(t, dir), logPath: filepath.Join(dir, "log")})
@@ -205,6 +207,7 @@ func TestMemoryUnderLargeForms(t *testing.T) {
 // TestLogBytesPerLongSourceName: an unauthenticated client posting to a
 // 60 KB source name gets at most one short log line per request.
 func TestLogBytesPerLongSourceName(t *testing.T) {
+	t.Parallel() // a process of its own; waits more than it computes
 	bin := binary(t)
 	dir := t.TempDir()
 	logPath := filepath.Join(dir, "log")

@@ -136,6 +136,7 @@ func notifySpec(t *testing.T, bin, dir string, fake *partnerotest.Server, url st
 // mapping afterwards is the sentinel: its notification comes from a
 // later check, so nothing above was repeated by the checks in between.
 func TestNotifyThroughTheBinary(t *testing.T) {
+	t.Parallel() // a process of its own; waits more than it computes
 	bin := binary(t)
 	fake := partnerotest.New(partnerotest.WithAPIKey("another-programs-key"))
 	t.Cleanup(fake.Close)
@@ -222,6 +223,7 @@ func TestNotifyThroughTheBinary(t *testing.T) {
 // receiver that answers at once: 200 webhooks from 8 senders, the latency
 // of each answer and the time until Partnero holds every lead.
 func TestNotifyReceiverThatHangs(t *testing.T) {
+	t.Parallel() // a process of its own; waits more than it computes
 	bin := binary(t)
 	results := map[bool]loadTimes{}
 	for _, hang := range []bool{false, true} {

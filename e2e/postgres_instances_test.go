@@ -59,6 +59,7 @@ var pgWebhooks = func() int {
 }()
 
 func TestPostgresTwoInstances(t *testing.T) {
+	t.Parallel() // a process of its own; waits more than it computes
 	base := os.Getenv("LEADBRIDGE_TEST_POSTGRES")
 	if base == "" {
 		t.Skip("PostgreSQL only: set LEADBRIDGE_TEST_POSTGRES=postgres://... to run it (bash .ci/run does)")
