@@ -77,7 +77,7 @@ func (h *handler) captureFlowOf(ctx context.Context, source string, picked *stor
 	if src != nil {
 		c.File, c.Line = src.File, src.Line
 	}
-	ids, err := h.deps.Store.MatchingEventIDs(ctx, store.Filter{Status: store.StatusCaptured, Source: source})
+	ids, err := h.deps.Store.EventIDs(ctx, store.Filter{Status: store.StatusCaptured, Source: source})
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +150,7 @@ func (h *handler) captureTodos(ctx context.Context) ([]warning, error) {
 	sort.Strings(sorted)
 	var todos []warning
 	for _, n := range sorted {
-		ids, err := h.deps.Store.MatchingEventIDs(ctx, store.Filter{Status: store.StatusCaptured, Source: n})
+		ids, err := h.deps.Store.EventIDs(ctx, store.Filter{Status: store.StatusCaptured, Source: n})
 		if err != nil {
 			return nil, err
 		}

@@ -53,7 +53,7 @@ type Store interface {
 	Activity(ctx context.Context, since time.Time) (store.Activity, error)
 	SourceActivity(ctx context.Context) ([]store.SourceActivity, error)
 	RecentPayloads(ctx context.Context, source string, limit int, maxBytes int64) ([]store.StoredPayload, error)
-	MatchingEventIDs(ctx context.Context, f store.Filter) ([]int64, error)
+	EventIDs(ctx context.Context, f store.Filter) ([]int64, error)
 }
 
 // StatusSource reports the server state the overview warns about;

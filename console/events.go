@@ -102,7 +102,7 @@ func (h *handler) replayMatching(w http.ResponseWriter, r *http.Request, s *sess
 		h.fail(w, r, s, http.StatusBadRequest, "Choose a status before replaying every matching event.")
 		return
 	}
-	ids, err := h.deps.Store.MatchingEventIDs(r.Context(), f)
+	ids, err := h.deps.Store.EventIDs(r.Context(), f)
 	if err != nil {
 		h.storeFailed(w, r, s, "select events", err)
 		return

@@ -83,7 +83,7 @@ const partnerProblem = `%"field":"partner"%`
 // upTo]: how many, the events of the first maxIDs and the first distinct
 // errors (Partnero's message).
 func (s *Store) DeadLeads(ctx context.Context, after, upTo time.Time, maxIDs int) ([]SourceEvents, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT source, event_id, last_error FROM lb_leads
+	rows, err := s.rdb.QueryContext(ctx, `SELECT source, event_id, last_error FROM lb_leads
 		WHERE status = $1 AND updated_at > $2 AND updated_at <= $3 ORDER BY updated_at, id`, StatusDead, s.ms(after), s.ms(upTo))
 	if err != nil {
 		return nil, fmt.Errorf("dead leads: %w", err)
@@ -94,7 +94,7 @@ func (s *Store) DeadLeads(ctx context.Context, after, upTo time.Time, maxIDs int
 // FailedEvents reports, per source, the events stored as failed (the
 // mapping failed) that arrived in (after, upTo].
 func (s *Store) FailedEvents(ctx context.Context, after, upTo time.Time, maxIDs int) ([]SourceEvents, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT source, id, '' FROM lb_events
+	rows, err := s.rdb.QueryContext(ctx, `SELECT source, id, '' FROM lb_events
 		WHERE status = $1 AND received_at > $2 AND received_at <= $3 ORDER BY id`, StatusFailed, s.ms(after), s.ms(upTo))
 	if err != nil {
 		return nil, fmt.Errorf("failed events: %w", err)
@@ -137,7 +137,7 @@ func collectSourceEvents(rows *sql.Rows, maxIDs int, reasons bool) ([]SourceEven
 // accepted ones (delivered, dead, fallback_partner: Partnero judged the
 // lead, so it took the key). Retries (network, 5xx) tell nothing.
 func (s *Store) AuthActivity(ctx context.Context, after, upTo time.Time) ([]AuthActivity, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT l.source, a.outcome, COUNT(*), MAX(a.at), MAX(a.status_code)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT l.source, a.outcome, COUNT(*), MAX(a.at), MAX(a.status_code)
 		FROM lb_attempts a JOIN lb_leads l ON l.id = a.lead_id
 		WHERE a.at > $1 AND a.at <= $2 AND a.outcome IN ('auth', 'delivered', 'dead', 'fallback_partner')
 		GROUP BY l.source, a.outcome ORDER BY l.source`, s.ms(after), s.ms(upTo))
@@ -173,7 +173,7 @@ func (s *Store) AuthActivity(ctx context.Context, after, upTo time.Time) ([]Auth
 // an example (one aggregate over the status index: a backlog may be
 // large while Partnero is down).
 func (s *Store) Backlogs(ctx context.Context, queuedBefore time.Time) ([]Backlog, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT source, COUNT(*), MIN(queued_at), MIN(event_id) FROM lb_leads
+	rows, err := s.rdb.QueryContext(ctx, `SELECT source, COUNT(*), MIN(queued_at), MIN(event_id) FROM lb_leads
 		WHERE status IN ($1, $2) AND queued_at < $3 GROUP BY source ORDER BY source`, StatusQueued, StatusRetrying, s.ms(queuedBefore))
 	if err != nil {
 		return nil, fmt.Errorf("backlog: %w", err)
@@ -196,7 +196,7 @@ func (s *Store) Backlogs(ctx context.Context, queuedBefore time.Time) ([]Backlog
 // Attributions reports, per source, the leads of webhooks received since
 // and how many of them had no partner identifier (see Attribution).
 func (s *Store) Attributions(ctx context.Context, since time.Time) ([]Attribution, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT l.source, COUNT(*), SUM(CASE WHEN `+unattributedSQL+` THEN 1 ELSE 0 END)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT l.source, COUNT(*), SUM(CASE WHEN `+unattributedSQL+` THEN 1 ELSE 0 END)
 		FROM lb_events e CROSS JOIN lb_leads l
 		WHERE l.event_id = e.id AND e.received_at >= $2 AND (l.status <> 'ignored' OR l.reason = 'no partner')
 		GROUP BY l.source ORDER BY l.source`, partnerProblem, s.ms(since))
@@ -218,30 +218,13 @@ func (s *Store) Attributions(ctx context.Context, since time.Time) ([]Attributio
 // UnattributedEvents lists the newest events (up to max) of a source
 // received since whose leads had no partner identifier.
 func (s *Store) UnattributedEvents(ctx context.Context, source string, since time.Time, max int) ([]int64, error) {
-	ids, err := s.eventIDs(ctx, `SELECT DISTINCT l.event_id FROM lb_events e CROSS JOIN lb_leads l
+	ids, err := s.scanIDs(ctx, `SELECT DISTINCT l.event_id FROM lb_events e CROSS JOIN lb_leads l
 		WHERE l.event_id = e.id AND `+unattributedSQL+` AND l.source = $2 AND e.received_at >= $3 ORDER BY l.event_id DESC LIMIT `+fmt.Sprint(max),
 		partnerProblem, source, s.ms(since))
 	if err != nil {
 		return nil, fmt.Errorf("unattributed events: %w", err)
 	}
 	return ids, nil
-}
-
-func (s *Store) eventIDs(ctx context.Context, query string, args ...any) ([]int64, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }
 
 // notifyStateKey is the lb_notify row holding the notifier's state.

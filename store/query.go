@@ -107,28 +107,12 @@ func (s *Store) ListEvents(ctx context.Context, f Filter) ([]EventSummary, error
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
-	where, args := []string{"1 = 1"}, []any{}
-	if f.Status != "" {
-		args = append(args, f.Status)
-		where = append(where, fmt.Sprintf("e.status = $%d", len(args)))
-	}
-	if f.Source != "" {
-		args = append(args, f.Source)
-		where = append(where, fmt.Sprintf("e.source = $%d", len(args)))
-	}
-	if f.Email != "" {
-		args = append(args, strings.ToLower(strings.TrimSpace(f.Email)))
-		where = append(where, fmt.Sprintf("e.id IN (SELECT l.event_id FROM lb_leads l WHERE l.email = $%d)", len(args)))
-	}
-	if f.BeforeID > 0 {
-		args = append(args, f.BeforeID)
-		where = append(where, fmt.Sprintf("e.id < $%d", len(args)))
-	}
+	where, args := filterWhere(f)
 	args = append(args, f.Limit)
 	q := `SELECT e.id, e.source, e.status, e.received_at,
 		(SELECT COUNT(*) FROM lb_leads l WHERE l.event_id = e.id),
 		(SELECT COALESCE(MAX(CASE WHEN l.status IN ('failed', 'ignored') THEN l.reason ELSE l.last_error END), '') FROM lb_leads l WHERE l.event_id = e.id AND (l.last_error <> '' OR l.status IN ('failed', 'ignored')))
-		FROM lb_events e WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(" ORDER BY e.id DESC LIMIT $%d", len(args))
+		FROM lb_events e WHERE ` + where + fmt.Sprintf(" ORDER BY e.id DESC LIMIT $%d", len(args))
 	rows, err := s.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
@@ -348,4 +332,58 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}
 	return nil
+}
+
+// filterWhere is the WHERE clause of a Filter over lb_events aliased e,
+// with its arguments ($1 on): status, source, the email of a lead, and
+// the page (before id). Limit is the caller's.
+func filterWhere(f Filter) (string, []any) {
+	where, args := []string{"1 = 1"}, []any{}
+	if f.Status != "" {
+		args = append(args, f.Status)
+		where = append(where, fmt.Sprintf("e.status = $%d", len(args)))
+	}
+	if f.Source != "" {
+		args = append(args, f.Source)
+		where = append(where, fmt.Sprintf("e.source = $%d", len(args)))
+	}
+	if f.Email != "" {
+		args = append(args, strings.ToLower(strings.TrimSpace(f.Email)))
+		where = append(where, fmt.Sprintf("e.id IN (SELECT l.event_id FROM lb_leads l WHERE l.email = $%d)", len(args)))
+	}
+	if f.BeforeID > 0 {
+		args = append(args, f.BeforeID)
+		where = append(where, fmt.Sprintf("e.id < $%d", len(args)))
+	}
+	return strings.Join(where, " AND "), args
+}
+
+// EventIDs lists the ids of every event f matches (status, source,
+// email, before id; f.Limit, a page's size, is ignored), oldest first:
+// what a replay "of everything the filter matches" replays.
+func (s *Store) EventIDs(ctx context.Context, f Filter) ([]int64, error) {
+	where, args := filterWhere(f)
+	ids, err := s.scanIDs(ctx, `SELECT e.id FROM lb_events e WHERE `+where+` ORDER BY e.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("select events: %w", err)
+	}
+	return ids, nil
+}
+
+// scanIDs runs a read whose rows are one id each.
+func (s *Store) scanIDs(ctx context.Context, q string, args ...any) ([]int64, error) {
+	rows, err := s.rdb.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }

@@ -129,35 +129,3 @@ func dueAt(status string, now int64) int64 {
 	}
 	return 0
 }
-
-// EventIDs lists the ids of events matching f (all of them, oldest
-// first), for replaying by status.
-func (s *Store) EventIDs(ctx context.Context, f Filter) ([]int64, error) {
-	q, args := `SELECT id FROM lb_events WHERE 1 = 1`, []any{}
-	if f.Status != "" {
-		args = append(args, f.Status)
-		q += fmt.Sprintf(" AND status = $%d", len(args))
-	}
-	if f.Source != "" {
-		args = append(args, f.Source)
-		q += fmt.Sprintf(" AND source = $%d", len(args))
-	}
-	q += " ORDER BY id"
-	if f.Limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d", f.Limit)
-	}
-	rows, err := s.rdb.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
-}

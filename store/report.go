@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -65,12 +64,10 @@ func (s *Store) Activity(ctx context.Context, since time.Time) (Activity, error)
 		WHERE e.received_at >= $1 GROUP BY e.received_at / 3600000, l.status ORDER BY 1, 2`, from); err != nil {
 		return a, fmt.Errorf("count leads per hour: %w", err)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT e.received_at / 3600000, l.source, COUNT(*),
-		SUM(CASE WHEN (l.status = 'ignored' AND l.reason = 'no partner') OR l.fallback_used <> 0
-			OR (l.status = 'failed' AND l.reason LIKE '%"field":"partner"%') THEN 1 ELSE 0 END)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT e.received_at / 3600000, l.source, COUNT(*), SUM(CASE WHEN `+unattributedSQL+` THEN 1 ELSE 0 END)
 		FROM lb_leads l JOIN lb_events e ON e.id = l.event_id
-		WHERE e.received_at >= $1 AND NOT (l.status = 'ignored' AND l.reason <> 'no partner')
-		GROUP BY e.received_at / 3600000, l.source ORDER BY 1, 2`, from)
+		WHERE e.received_at >= $2 AND NOT (l.status = 'ignored' AND l.reason <> 'no partner')
+		GROUP BY e.received_at / 3600000, l.source ORDER BY 1, 2`, partnerProblem, from)
 	if err != nil {
 		return a, fmt.Errorf("count unattributed leads: %w", err)
 	}
@@ -88,7 +85,7 @@ func (s *Store) Activity(ctx context.Context, since time.Time) (Activity, error)
 }
 
 func (s *Store) hourCounts(ctx context.Context, q string, args ...any) ([]HourCount, error) {
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +113,7 @@ type SourceActivity struct {
 
 // SourceActivity lists every source that has stored events, by name.
 func (s *Store) SourceActivity(ctx context.Context) ([]SourceActivity, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT source, status, COUNT(*), MAX(received_at) FROM lb_events GROUP BY source, status ORDER BY source`)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT source, status, COUNT(*), MAX(received_at) FROM lb_events GROUP BY source, status ORDER BY source`)
 	if err != nil {
 		return nil, fmt.Errorf("count events per source: %w", err)
 	}
@@ -158,7 +155,7 @@ func (s *Store) RecentPayloads(ctx context.Context, source string, limit int, ma
 	if limit <= 0 {
 		limit = 50
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, status, received_at, content_type, payload FROM lb_events
+	rows, err := s.rdb.QueryContext(ctx, `SELECT id, status, received_at, content_type, payload FROM lb_events
 		WHERE source = $1 ORDER BY id DESC LIMIT $2`, source, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read payloads of %s: %w", source, err)
@@ -193,7 +190,7 @@ func (s *Store) EventPage(ctx context.Context, f Filter) ([]EventSummary, error)
 	}
 	where, args := filterWhere(f)
 	args = append(args, f.Limit)
-	ids, err := s.ids(ctx, fmt.Sprintf(`SELECT e.id FROM lb_events e WHERE %s ORDER BY e.id DESC LIMIT $%d`, where, len(args)), args...)
+	ids, err := s.scanIDs(ctx, fmt.Sprintf(`SELECT e.id FROM lb_events e WHERE %s ORDER BY e.id DESC LIMIT $%d`, where, len(args)), args...)
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
@@ -201,7 +198,7 @@ func (s *Store) EventPage(ctx context.Context, f Filter) ([]EventSummary, error)
 	for i, id := range ids {
 		in[i] = id
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT e.id, e.source, e.status, e.received_at,
+	rows, err := s.rdb.QueryContext(ctx, `SELECT e.id, e.source, e.status, e.received_at,
 		(SELECT COUNT(*) FROM lb_leads l WHERE l.event_id = e.id),
 		(SELECT COALESCE(MAX(CASE WHEN l.status = 'failed' THEN l.reason ELSE l.last_error END), '') FROM lb_leads l WHERE l.event_id = e.id AND (l.last_error <> '' OR l.status = 'failed'))
 		FROM lb_events e WHERE e.id IN (`+placeholders(1, len(in))+`) ORDER BY e.id DESC`, in...)
@@ -224,56 +221,4 @@ func (s *Store) EventPage(ctx context.Context, f Filter) ([]EventSummary, error)
 	}
 	rows.Close()
 	return out, s.fillAttempts(ctx, out)
-}
-
-// MatchingEventIDs returns the ids of every event the filter selects
-// (status, source, email, before id; its Limit is ignored), oldest first:
-// what "replay everything the filter matches" replays.
-func (s *Store) MatchingEventIDs(ctx context.Context, f Filter) ([]int64, error) {
-	where, args := filterWhere(f)
-	ids, err := s.ids(ctx, `SELECT e.id FROM lb_events e WHERE `+where+` ORDER BY e.id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("select events: %w", err)
-	}
-	return ids, nil
-}
-
-func (s *Store) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
-}
-
-// filterWhere is the WHERE clause of a Filter over lb_events aliased e
-// (the same conditions as ListEvents).
-func filterWhere(f Filter) (string, []any) {
-	where, args := []string{"1 = 1"}, []any{}
-	if f.Status != "" {
-		args = append(args, f.Status)
-		where = append(where, fmt.Sprintf("e.status = $%d", len(args)))
-	}
-	if f.Source != "" {
-		args = append(args, f.Source)
-		where = append(where, fmt.Sprintf("e.source = $%d", len(args)))
-	}
-	if f.Email != "" {
-		args = append(args, strings.ToLower(strings.TrimSpace(f.Email)))
-		where = append(where, fmt.Sprintf("e.id IN (SELECT l.event_id FROM lb_leads l WHERE l.email = $%d)", len(args)))
-	}
-	if f.BeforeID > 0 {
-		args = append(args, f.BeforeID)
-		where = append(where, fmt.Sprintf("e.id < $%d", len(args)))
-	}
-	return strings.Join(where, " AND "), args
 }

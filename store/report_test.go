@@ -170,7 +170,7 @@ func TestRecentPayloads(t *testing.T) {
 	})
 }
 
-func TestMatchingEventIDs(t *testing.T) {
+func TestEventIDs(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b *bundle) {
 		ctx := context.Background()
 		var ids []int64
@@ -184,13 +184,13 @@ func TestMatchingEventIDs(t *testing.T) {
 		_, err := b.store.Ingest(ctx, intake("tf", "q", lead("q", StatusQueued, "")))
 		require.NoError(t, err)
 
-		got, err := b.store.MatchingEventIDs(ctx, Filter{Status: StatusFailed, Source: "tf", Email: "P1@example.com", Limit: 1})
+		got, err := b.store.EventIDs(ctx, Filter{Status: StatusFailed, Source: "tf", Email: "P1@example.com", Limit: 1})
 		require.NoError(t, err)
 		require.Equal(t, []int64{ids[1], ids[3]}, got, "oldest first, every match whatever the limit")
-		got, err = b.store.MatchingEventIDs(ctx, Filter{Status: StatusFailed, BeforeID: ids[2]})
+		got, err = b.store.EventIDs(ctx, Filter{Status: StatusFailed, BeforeID: ids[2]})
 		require.NoError(t, err)
 		require.Equal(t, ids[:2], got)
-		got, err = b.store.MatchingEventIDs(ctx, Filter{Source: "none"})
+		got, err = b.store.EventIDs(ctx, Filter{Source: "none"})
 		require.NoError(t, err)
 		require.Empty(t, got)
 	})
