@@ -60,14 +60,9 @@ func runSend(ctx context.Context, args []string, o IO) int {
 		return exitUsage
 	}
 	// The other sources' secrets need not be set: only this one's signs.
-	cfg, ok := loadMappingsUnverified(fs.mappings, o)
-	if !ok {
-		return exitFailed
-	}
-	src, ok := cfg.Sources[source]
-	if !ok {
-		fmt.Fprintf(o.Err, "leadbridge send: no source %q in %s (sources: %s)\n", source, fs.mappings, strings.Join(sourceNames(cfg), ", "))
-		return exitUsage
+	src, code := unverifiedSource(fs, source)
+	if src == nil {
+		return code
 	}
 	if unset := unsetRefs(src); len(unset) > 0 {
 		fmt.Fprintf(o.Err, "leadbridge send: source %q: %s not set: send signs with the source's own secret or token\n", source, strings.Join(unset, ", "))

@@ -37,14 +37,9 @@ func runTry(_ context.Context, args []string, o IO) int {
 		fmt.Fprintf(o.Err, "leadbridge try: %v\n", err)
 		return exitUsage
 	}
-	cfg, ok := loadMappingsUnverified(fs.mappings, o)
-	if !ok {
-		return exitFailed
-	}
-	src, ok := cfg.Sources[source]
-	if !ok {
-		fmt.Fprintf(o.Err, "leadbridge try: no source %q in %s (sources: %s)\n", source, fs.mappings, strings.Join(sourceNames(cfg), ", "))
-		return exitUsage
+	src, code := unverifiedSource(fs, source)
+	if src == nil {
+		return code
 	}
 	doc, err := decodePayload(src.Provider, contentType, raw)
 	if err != nil {
@@ -110,6 +105,23 @@ func emptyRules(src *mappings.Source, lead mappings.Lead) []string {
 		}
 	}
 	return out
+}
+
+// unverifiedSource loads the mappings as a command that checks no
+// signature does (secret variables may be unset) and returns the named
+// source; nil and the exit code when the files are invalid or the source
+// is not in them (the problem printed).
+func unverifiedSource(fs *flagSet, name string) (*mappings.Source, int) {
+	cfg, ok := loadMappingsUnverified(fs.mappings, fs.o)
+	if !ok {
+		return nil, exitFailed
+	}
+	src, ok := cfg.Sources[name]
+	if !ok {
+		fmt.Fprintf(fs.o.Err, "leadbridge %s: no source %q in %s (sources: %s)\n", fs.Name(), name, fs.mappings, strings.Join(sourceNames(cfg), ", "))
+		return nil, exitUsage
+	}
+	return src, exitOK
 }
 
 func readPayload(name string, stdin io.Reader) ([]byte, error) {
