@@ -10,19 +10,14 @@ import (
 )
 
 // TestReadmeProviderTryLines runs every `leadbridge try` line of the
-// README's Providers section with the variables its export line sets, as
-// a reader would from the repository root: each must map its sample.
+// provider guide (docs/providers.md) with the variables its export line
+// sets, as a reader would from the repository root: each must map its
+// sample.
 func TestReadmeProviderTryLines(t *testing.T) {
 	t.Parallel()
-	raw, err := os.ReadFile("../README.md")
+	raw, err := os.ReadFile("../docs/providers.md")
 	require.NoError(t, err)
-	readme := string(raw)
-	start := strings.Index(readme, "\n## Providers\n")
-	require.GreaterOrEqual(t, start, 0, "README has a Providers section")
-	section := readme[start+1:]
-	if end := strings.Index(section[3:], "\n## "); end >= 0 {
-		section = section[:end+3]
-	}
+	section := string(raw)
 
 	exports := regexp.MustCompile(`(?m)^export ((?:.*\\\n)*.*)$`).FindStringSubmatch(section)
 	require.NotNil(t, exports, "the section sets the example's variables")
