@@ -101,9 +101,6 @@ func (s *Server) intake(c *gin.Context, name string) *answer {
 	return decide(items, res)
 }
 
-// logDryRun says what would have been sent for each lead recorded in
-// dry-run: which partner identifier was found at info (its value is a
-// payload value), the whole body (personal data) only at debug.
 // partnerBy names the partner identifier a lead carries (key, id or
 // email), without its value.
 func partnerBy(p mappings.Partner) string {
@@ -118,6 +115,9 @@ func partnerBy(p mappings.Partner) string {
 	return "none"
 }
 
+// logDryRun says what would have been sent for each lead recorded in
+// dry-run: which partner identifier was found at info (its value is a
+// payload value), the whole body (personal data) only at debug.
 func (s *Server) logDryRun(src *source, items []mappings.Item, in *store.Intake, res store.IntakeResult) {
 	for i, l := range in.Leads {
 		if l.Status != store.StatusDryRun || res.LeadDuplicate[i] {
