@@ -293,7 +293,9 @@ func (n *Notifier) deliver(ctx context.Context, note store.Notification) {
 		return
 	}
 	results := n.sender.send(ctx, m, sendAttempts)
-	if ctx.Err() != nil {
+	// A stop that came once every receiver had the message is no reason to
+	// send it again at the next start.
+	if ctx.Err() != nil && !allSent(results) {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		if err := n.store.ReleaseNotification(rctx, note.ID); err != nil {
@@ -308,6 +310,16 @@ func (n *Notifier) deliver(ctx context.Context, note store.Notification) {
 		}
 	}
 	n.finish(note.ID)
+}
+
+// allSent reports whether every receiver took the message.
+func allSent(results []Result) bool {
+	for _, r := range results {
+		if r.Err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func (n *Notifier) finish(id int64) {

@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -427,4 +428,34 @@ func TestRunStopsWithItsContext(t *testing.T) {
 	cancel()
 	<-done
 	require.Equal(t, KindReloadFailed, e.chat.messages(t)[0].Kind)
+}
+
+// cancelAfter is a transport that completes each request, then cancels:
+// a stop that comes just after the receiver answered.
+type cancelAfter struct{ cancel context.CancelFunc }
+
+func (c cancelAfter) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(req.WithContext(context.WithoutCancel(req.Context())))
+	c.cancel()
+	return resp, err
+}
+
+// TestStopAfterSendIsNotResent: a message every receiver took before a
+// stop is not sent again after the restart (the e2e saw auth_failing
+// twice when SIGTERM came right after the answer).
+func TestStopAfterSendIsNotResent(t *testing.T) {
+	e := setup(t)
+	_, l := e.lead("tf", store.NewLead{})
+	e.attempt(l, 401, "auth")
+	e.clock.Add(time.Minute)
+	require.NoError(t, e.n.check(context.Background()))
+	ctx, cancel := context.WithCancel(context.Background())
+	e.n.sender.client = &http.Client{Transport: cancelAfter{cancel}}
+	e.n.drain(ctx)
+	require.Error(t, ctx.Err(), "the stop came")
+	require.Equal(t, []string{KindAuthFailing}, kinds(e.chat.messages(t)))
+
+	e.restart()
+	e.check()
+	require.Equal(t, 1, e.chat.received(), "not sent again after the restart")
 }
