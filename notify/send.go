@@ -170,8 +170,13 @@ func encode(m Message, textOnly bool) ([]byte, error) {
 // post makes one attempt and reports whether another may succeed.
 func (s *Sender) post(ctx context.Context, r receiver, body []byte) (Result, bool) {
 	res := Result{Receiver: r.label}
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	// A stop lets a request in flight finish for stopGrace: cutting it off
+	// once the receiver has the message would send it again at the next
+	// start.
+	parent := ctx
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), requestTimeout)
 	defer cancel()
+	defer context.AfterFunc(parent, func() { time.AfterFunc(stopGrace, cancel) })()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.url, bytes.NewReader(body))
 	if err != nil {
 		res.Err = errors.New("cannot build the request")
@@ -200,6 +205,9 @@ func (s *Sender) post(ctx context.Context, r receiver, body []byte) (Result, boo
 	res.Err = fmt.Errorf("answered %s", resp.Status)
 	return res, resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500
 }
+
+// stopGrace is how long a request in flight may go on after a stop.
+const stopGrace = 2 * time.Second
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
