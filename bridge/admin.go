@@ -166,6 +166,6 @@ func (s *Server) adminReload(c *gin.Context) {
 			"problems": strings.Split(err.Error(), "\n")})
 		return
 	}
-	rt := s.rt.Load()
+	rt := s.reloads.current()
 	c.JSON(http.StatusOK, gin.H{"status": "ok", "changed": changed, "sources": len(rt.sources), "hash": rt.cfg.Hash})
 }

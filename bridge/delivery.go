@@ -49,7 +49,7 @@ func (dl *deliverer) Deliver(ctx context.Context, d *store.Delivery) store.Decis
 
 func (dl *deliverer) decide(ctx context.Context, d *store.Delivery, now time.Time) store.Decision {
 	cfg := dl.s.cfg
-	src, ok := dl.s.rt.Load().cfg.Sources[d.Source]
+	src, ok := dl.s.reloads.current().cfg.Sources[d.Source]
 	if !ok {
 		// Renamed or removed by a reload: wait for it to come back, within the max age.
 		return dl.retryOrDie(d, now, store.Decision{Outcome: "no_source", Error: fmt.Sprintf("source %q is no longer in the mappings", d.Source)}, cfg.RetryMax)
@@ -141,7 +141,7 @@ func (dl *deliverer) logAttempt(d *store.Delivery, dec store.Decision, now time.
 	switch {
 	case dec.Outcome == "auth":
 		label := "PARTNERO_API_KEY"
-		if src, ok := dl.s.rt.Load().cfg.Sources[d.Source]; ok {
+		if src, ok := dl.s.reloads.current().cfg.Sources[d.Source]; ok {
 			label = keyLabel(src)
 		}
 		args = append(args, "key", label, "failing_since", dl.authSince(label))

@@ -53,10 +53,10 @@ func (s *Server) handleHook(c *gin.Context) {
 }
 
 func (s *Server) intake(c *gin.Context, name string) *answer {
-	rt := s.rt.Load()
+	rt := s.reloads.current()
 	src, ok := rt.sources[name]
 	if !ok {
-		if s.recentlyRemoved(name) {
+		if s.reloads.recentlyRemoved(name) {
 			return reject(http.StatusServiceUnavailable, "removed_source", "source "+strconv.Quote(clip(name))+" was removed by a mapping reload; retry later")
 		}
 		return reject(http.StatusBadRequest, "unknown_source", "no such source "+strconv.Quote(clip(name)))

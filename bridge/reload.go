@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -15,54 +18,92 @@ import (
 	"github.com/leadbridge/leadbridge/mappings"
 )
 
+// reloader coordinates mapping reloads, apart from the server's intake,
+// delivery and API (as Alertmanager's config coordinator is): it loads
+// and validates the files, swaps the compiled runtime in only when all of
+// them are valid, keeps the last error and the reload metrics, remembers
+// the sources a reload removed, and tells its subscriber every outcome.
+type reloader struct {
+	load     func() (*mappings.Config, error) // nil: reloading is off
+	now      func() time.Time
+	log      *slog.Logger
+	metrics  *metrics
+	onReload func(error) // nil: nobody listens
+
+	mu      sync.Mutex // one reload at a time
+	rt      atomic.Pointer[runtime]
+	lastErr atomic.Pointer[reloadError]
+
+	removedMu sync.Mutex
+	removed   map[string]time.Time // sources dropped by a reload, and when
+}
+
+// newReloader starts with the compiled first mappings.
+func newReloader(first *runtime, load func() (*mappings.Config, error), onReload func(error), now func() time.Time, log *slog.Logger, m *metrics) *reloader {
+	r := &reloader{load: load, now: now, log: log, metrics: m, onReload: onReload, removed: map[string]time.Time{}}
+	r.rt.Store(first)
+	m.reloadOK.Set(1)
+	m.reloadTime.Set(float64(now().Unix()))
+	m.configInfo.WithLabelValues(first.cfg.Hash).Set(float64(len(first.cfg.Sources)))
+	return r
+}
+
+// current is the runtime in force.
+func (r *reloader) current() *runtime { return r.rt.Load() }
+
+// lastError is the error of the last reload, nil when it succeeded.
+func (r *reloader) lastError() *reloadError { return r.lastErr.Load() }
+
 // Reload loads and validates the mapping files and, only when all of them
 // are valid, swaps them in at once: a request sees the old configuration
 // or the new one, never a mix. On failure the previous mappings stay in
 // force and the error (every problem with file:line:col) is returned.
 // It reports whether anything changed.
-func (s *Server) Reload() (changed bool, err error) {
-	if s.load == nil {
+func (s *Server) Reload() (changed bool, err error) { return s.reloads.reload() }
+
+func (r *reloader) reload() (changed bool, err error) {
+	if r.load == nil {
 		return false, errors.New("reload: no mapping loader configured")
 	}
-	s.reloadMu.Lock()
-	defer s.reloadMu.Unlock()
-	if s.onReload != nil {
-		defer func() { s.onReload(err) }()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.onReload != nil {
+		defer func() { r.onReload(err) }()
 	}
-	cfg, err := s.load()
-	if err == nil && cfg.Hash == s.rt.Load().cfg.Hash {
+	cfg, err := r.load()
+	if err == nil && cfg.Hash == r.current().cfg.Hash {
 		// Unchanged, e.g. a bad edit reverted: still a successful load,
 		// which clears the alert of the failed one.
-		s.reloadSucceeded()
+		r.succeeded()
 		return false, nil
 	}
 	var rt *runtime
 	if err == nil {
-		rt, err = compile(cfg, s.now())
+		rt, err = compile(cfg, r.now())
 	}
 	if err != nil {
-		s.metrics.reloadOK.Set(0)
-		s.reloadErr.Store(&reloadError{at: s.now(), err: err})
-		s.log.Error("mapping reload failed; the previous mappings stay in force", "err", err.Error())
+		r.metrics.reloadOK.Set(0)
+		r.lastErr.Store(&reloadError{at: r.now(), err: err})
+		r.log.Error("mapping reload failed; the previous mappings stay in force", "err", err.Error())
 		return false, err
 	}
-	old := s.rt.Swap(rt)
-	s.noteRemoved(old, rt)
-	s.reloadSucceeded()
-	s.metrics.configInfo.Reset()
-	s.metrics.configInfo.WithLabelValues(cfg.Hash).Set(float64(len(cfg.Sources)))
-	s.log.Info("mappings reloaded", "sources", len(cfg.Sources), "hash", cfg.Hash, "files", len(cfg.Files))
+	old := r.rt.Swap(rt)
+	r.noteRemoved(old, rt)
+	r.succeeded()
+	r.metrics.configInfo.Reset()
+	r.metrics.configInfo.WithLabelValues(cfg.Hash).Set(float64(len(cfg.Sources)))
+	r.log.Info("mappings reloaded", "sources", len(cfg.Sources), "hash", cfg.Hash, "files", len(cfg.Files))
 	return true, nil
 }
 
-// reloadSucceeded clears a previous reload error: any successful load
-// does, changed or not.
-func (s *Server) reloadSucceeded() {
-	if s.reloadErr.Swap(nil) != nil {
-		s.log.Info("mappings load again; the previous reload error is cleared")
+// succeeded clears a previous reload error: any successful load does,
+// changed or not.
+func (r *reloader) succeeded() {
+	if r.lastErr.Swap(nil) != nil {
+		r.log.Info("mappings load again; the previous reload error is cleared")
 	}
-	s.metrics.reloadOK.Set(1)
-	s.metrics.reloadTime.Set(float64(s.now().Unix()))
+	r.metrics.reloadOK.Set(1)
+	r.metrics.reloadTime.Set(float64(r.now().Unix()))
 }
 
 type reloadError struct {
@@ -72,23 +113,32 @@ type reloadError struct {
 
 // noteRemoved remembers sources a reload dropped: for 24 hours they answer
 // 503 (the provider retries; the rename may be a mistake), then 400.
-func (s *Server) noteRemoved(old, cur *runtime) {
-	s.removedMu.Lock()
-	defer s.removedMu.Unlock()
+func (r *reloader) noteRemoved(old, cur *runtime) {
+	r.removedMu.Lock()
+	defer r.removedMu.Unlock()
 	var gone []string
 	for name := range old.sources {
 		if _, ok := cur.sources[name]; !ok {
-			s.removed[name] = s.now()
+			r.removed[name] = r.now()
 			gone = append(gone, name)
 		}
 	}
 	for name := range cur.sources {
-		delete(s.removed, name)
+		delete(r.removed, name)
 	}
 	if len(gone) > 0 {
 		sort.Strings(gone)
-		s.log.Warn("sources removed by the reload answer 503 for 24 hours, then 400", "sources", gone)
+		r.log.Warn("sources removed by the reload answer 503 for 24 hours, then 400", "sources", gone)
 	}
+}
+
+// recentlyRemoved reports whether a reload removed the source within the
+// last 24 hours (answered 503 so that the provider retries).
+func (r *reloader) recentlyRemoved(name string) bool {
+	r.removedMu.Lock()
+	defer r.removedMu.Unlock()
+	at, ok := r.removed[name]
+	return ok && r.now().Sub(at) < 24*time.Hour
 }
 
 // watch reloads when the mapping files change. It watches the directory,
@@ -99,7 +149,7 @@ func (s *Server) noteRemoved(old, cur *runtime) {
 // Changes settle (an editor's save is several events) for debounce, but
 // a reload happens at most maxSettle after the first change even while
 // they keep coming.
-func (s *Server) watch(ctx context.Context, path string, debounce time.Duration) error {
+func (r *reloader) watch(ctx context.Context, path string, debounce time.Duration) error {
 	dir, relevant := mappingFileFilter(path)
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
@@ -126,18 +176,18 @@ func (s *Server) watch(ctx context.Context, path string, debounce time.Duration)
 				if !relevant(ev.Name) {
 					continue
 				}
-				s.log.Debug("mapping file changed", "file", ev.Name, "op", ev.Op.String())
+				r.log.Debug("mapping file changed", "file", ev.Name, "op", ev.Op.String())
 				now := time.Now()
 				timer.Reset(st.change(now).Sub(now))
 			case err, ok := <-w.Errors:
 				if !ok {
 					return
 				}
-				s.log.Warn("watching mappings", "err", err)
+				r.log.Warn("watching mappings", "err", err)
 			case <-timer.C:
 				st.reset()
 				// Failures are logged by Reload; unchanged content is a no-op.
-				_, _ = s.Reload()
+				_, _ = r.reload()
 			}
 		}
 	}()
@@ -188,4 +238,4 @@ func minTime(a, b time.Time) time.Time {
 }
 
 // currentMappings returns the mappings in force.
-func (s *Server) currentMappings() *mappings.Config { return s.rt.Load().cfg }
+func (s *Server) currentMappings() *mappings.Config { return s.reloads.current().cfg }

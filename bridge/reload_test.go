@@ -40,7 +40,7 @@ func (b *bundle) startWatch(t *testing.T) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	require.NoError(t, b.srv.watch(ctx, b.mapDir, 50*time.Millisecond))
+	require.NoError(t, b.srv.reloads.watch(ctx, b.mapDir, 50*time.Millisecond))
 }
 
 // TestFixAndReplay is the loop the operating surface exists for: a

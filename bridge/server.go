@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -28,17 +27,10 @@ type Server struct {
 	now     func() time.Time
 	metrics *metrics
 
-	rt        atomic.Pointer[runtime]
-	load      func() (*mappings.Config, error)
-	reloadMu  sync.Mutex
-	reloadErr atomic.Pointer[reloadError]
-	watchPath string
+	reloads   *reloader // the mappings in force and their reloads
+	watchPath string    // the mapping file or directory to watch ("": none)
 	debounce  time.Duration
-	onReload  func(error)
 	attrib    Attribution
-
-	removedMu sync.Mutex
-	removed   map[string]time.Time // sources dropped by a reload, and when
 
 	bodies *admission // bounds the webhook bodies in memory at once
 
@@ -66,8 +58,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
-	s := &Server{cfg: cfg, store: deps.Store, log: deps.Logger, now: deps.Now, metrics: newMetrics(deps.Collectors...), removed: map[string]time.Time{},
-		load: deps.Load, watchPath: deps.WatchPath, debounce: deps.WatchDebounce, onReload: deps.OnReload, attrib: deps.Attribution,
+	s := &Server{cfg: cfg, store: deps.Store, log: deps.Logger, now: deps.Now, metrics: newMetrics(deps.Collectors...),
+		watchPath: deps.WatchPath, debounce: deps.WatchDebounce, attrib: deps.Attribution,
 		bodies: newAdmission(cfg.BodyBudget, cfg.BodyWait)}
 	if s.debounce <= 0 {
 		s.debounce = 500 * time.Millisecond
@@ -76,10 +68,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.rt.Store(rt)
-	s.metrics.reloadOK.Set(1)
-	s.metrics.reloadTime.Set(float64(s.now().Unix()))
-	s.metrics.configInfo.WithLabelValues(deps.Mappings.Hash).Set(float64(len(deps.Mappings.Sources)))
+	s.reloads = newReloader(rt, deps.Load, deps.OnReload, s.now, s.log, s.metrics)
 	client := deps.Partnero
 	if client == nil {
 		client = partnero.New(partnero.Config{BaseURL: cfg.BaseURL, UserAgent: "leadbridge"}, nil)
@@ -163,9 +152,9 @@ func (s *Server) handleHealthz(c *gin.Context) {
 func (s *Server) handleReadyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
-	rt := s.rt.Load()
+	rt := s.reloads.current()
 	m := gin.H{"sources": len(rt.sources), "hash": rt.cfg.Hash, "loaded_at": rt.loaded.UTC()}
-	if re := s.reloadErr.Load(); re != nil {
+	if re := s.reloads.lastError(); re != nil {
 		m["last_reload_error"] = re.err.Error()
 		m["last_reload_failed_at"] = re.at.UTC()
 	}
@@ -202,15 +191,6 @@ func (s *Server) storeFailing(ctx context.Context) error {
 	return s.store.CheckWrite(ctx)
 }
 
-// recentlyRemoved reports whether a reload removed the source within the
-// last 24 hours (answered 503 so that the provider retries).
-func (s *Server) recentlyRemoved(name string) bool {
-	s.removedMu.Lock()
-	defer s.removedMu.Unlock()
-	at, ok := s.removed[name]
-	return ok && s.now().Sub(at) < 24*time.Hour
-}
-
 // apiKeyFor is the key a source's leads are delivered with.
 func (s *Server) apiKeyFor(src *mappings.Source) mappings.Secret {
 	if !src.APIKey.IsZero() {
@@ -244,8 +224,8 @@ func (s *Server) Serve(ctx context.Context, pub, adm net.Listener) error {
 	defer stopDelivery()
 	waitDelivery := s.startDelivery(dctx)
 	bg, stopBG := context.WithCancel(context.Background())
-	if s.watchPath != "" && s.load != nil {
-		if err := s.watch(bg, s.watchPath, s.debounce); err != nil {
+	if s.watchPath != "" && s.reloads.load != nil {
+		if err := s.reloads.watch(bg, s.watchPath, s.debounce); err != nil {
 			// Reloads still work on SIGHUP and through the admin API.
 			s.log.Warn("mapping files are not watched", "err", err)
 		}
@@ -264,7 +244,7 @@ func (s *Server) Serve(ctx context.Context, pub, adm net.Listener) error {
 	for i, srv := range servers {
 		go func() { errc <- srv.Serve(listeners[i]) }()
 	}
-	s.log.Info("leadbridge listening", "addr", pub.Addr().String(), "admin_addr", addrOf(adm), "sources", len(s.rt.Load().sources))
+	s.log.Info("leadbridge listening", "addr", pub.Addr().String(), "admin_addr", addrOf(adm), "sources", len(s.reloads.current().sources))
 	var serveErr error
 	select {
 	case <-ctx.Done():

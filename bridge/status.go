@@ -28,9 +28,9 @@ type Status struct {
 
 // Status reports dry-run, Partnero authentication and reload state.
 func (s *Server) Status() Status {
-	rt := s.rt.Load()
+	rt := s.reloads.current()
 	st := Status{DryRun: s.cfg.APIKey.IsZero(), MappingsLoadedAt: rt.loaded, MappingsHash: rt.cfg.Hash}
-	if re := s.reloadErr.Load(); re != nil {
+	if re := s.reloads.lastError(); re != nil {
 		st.ReloadError, st.ReloadFailedAt = re.err.Error(), re.at
 	}
 	s.deliverer.mu.Lock()
