@@ -121,7 +121,11 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []*pendingE
 		args := make([]any, 0, len(chunk)*eventCols)
 		for _, ev := range chunk {
 			in := ev.r.in
-			args = append(args, in.Source, in.EventKey, ev.status, now, in.ContentType, string(orEmptyObject(in.Headers)), in.Payload)
+			payload := in.Payload
+			if payload == nil {
+				payload = []byte{} // not NULL: the column is NOT NULL
+			}
+			args = append(args, in.Source, in.EventKey, ev.status, now, in.ContentType, string(orEmptyObject(in.Headers)), payload)
 		}
 		rows, err := tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 		if err != nil {
@@ -339,7 +343,7 @@ func insertSQL(d dialect, kind stmtKind, rows int) string {
 	var b strings.Builder
 	cols := eventCols
 	if kind == stmtEvents {
-		b.WriteString(`INSERT INTO lb_events (source, dedupe_key, status, received_at, content_type, headers, payload) VALUES `)
+		b.WriteString(d.insertIgnore + ` INTO lb_events (source, dedupe_key, status, received_at, content_type, headers, payload) VALUES `)
 	} else {
 		cols = leadCols
 		b.WriteString(`INSERT INTO lb_leads (event_id, idx, source, dedupe_key, status, reason, body, queued_at, updated_at, email, next_at) VALUES `)
@@ -357,7 +361,9 @@ func insertSQL(d dialect, kind stmtKind, rows int) string {
 		}
 		b.WriteByte(')')
 	}
-	b.WriteString(` ON CONFLICT (source, dedupe_key) DO NOTHING`)
+	if kind == stmtLeads || d.insertIgnore == "INSERT" {
+		b.WriteString(` ON CONFLICT (source, dedupe_key) DO NOTHING`)
+	}
 	if kind == stmtEvents {
 		b.WriteString(` RETURNING id, source, dedupe_key`)
 	}
