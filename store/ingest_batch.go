@@ -9,8 +9,8 @@ import (
 )
 
 // The intake writer inserts a batch's events with one multi-row INSERT and
-// their leads with another (a few, in chunks of power-of-two sizes, so
-// that a handful of prepared statements serve every batch). Per statement,
+// their leads with another (a big batch in a few chunks, so that the
+// statements prepared at Open serve every batch; see dialect.exactRows). Per statement,
 // database/sql, the driver and SQLite's VM cost about as much as the row
 // itself: one statement per row was a third of the writer's CPU.
 //
@@ -115,7 +115,7 @@ func cmpKeys(srcA, keyA, srcB, keyB string) int {
 func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []*pendingEvent, byKey map[string]*pendingEvent, now int64) error {
 	var key []byte
 	for rest := events; len(rest) > 0; {
-		chunk := rest[:chunkSize(len(rest))]
+		chunk := rest[:chunkSize(len(rest), s.dialect.exactRows)]
 		rest = rest[len(chunk):]
 		st := s.stmts.get(stmtEvents, len(chunk))
 		args := make([]any, 0, len(chunk)*eventCols)
@@ -197,7 +197,7 @@ func leadsToInsert(events []*pendingEvent) []pendingLead {
 // usual case); if not, each lead of the chunk is looked up.
 func (s *Store) insertLeads(ctx context.Context, tx *sql.Tx, leads []pendingLead, now int64) error {
 	for rest := leads; len(rest) > 0; {
-		chunk := rest[:chunkSize(len(rest))]
+		chunk := rest[:chunkSize(len(rest), s.dialect.exactRows)]
 		rest = rest[len(chunk):]
 		st := s.stmts.get(stmtLeads, len(chunk))
 		args := make([]any, 0, len(chunk)*leadCols)
@@ -282,14 +282,30 @@ func orEmptyObject(b []byte) []byte {
 	return b
 }
 
-// chunkSize is the rows of the next INSERT for n rows to go: the largest
-// power of two up to n, at most maxRowsPerInsert.
-func chunkSize(n int) int {
+// chunkSize is the rows of the next INSERT for n rows to go: all of them
+// up to exactRows, else the largest power of two up to n, at most
+// maxRowsPerInsert.
+func chunkSize(n, exactRows int) int {
+	if n <= exactRows {
+		return n
+	}
 	c := 1
 	for c*2 <= n && c*2 <= maxRowsPerInsert {
 		c *= 2
 	}
 	return c
+}
+
+// chunkSizes are the sizes chunkSize returns, prepared at Open: every
+// size up to exactRows, then powers of two.
+func chunkSizes(exactRows int) []int {
+	var out []int
+	for n := 1; n <= maxRowsPerInsert; n++ {
+		if n <= exactRows || n&(n-1) == 0 {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 type stmtKind int
@@ -316,7 +332,7 @@ func (st *stmts) get(kind stmtKind, rows int) *sql.Stmt {
 
 func (s *Store) prepare(ctx context.Context) error {
 	s.stmts.events, s.stmts.leads = map[int]*sql.Stmt{}, map[int]*sql.Stmt{}
-	for rows := 1; rows <= maxRowsPerInsert; rows *= 2 {
+	for _, rows := range chunkSizes(s.dialect.exactRows) {
 		for kind, m := range map[stmtKind]map[int]*sql.Stmt{stmtEvents: s.stmts.events, stmtLeads: s.stmts.leads} {
 			p, err := s.db.PrepareContext(ctx, insertSQL(s.dialect, kind, rows))
 			if err != nil {

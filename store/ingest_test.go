@@ -116,3 +116,26 @@ func TestIngestBigBatch(t *testing.T) {
 		require.Len(t, leadKeys(t, b.store, r.EventID), 998)
 	})
 }
+
+// Every INSERT the writer runs is one prepared at Open, and chunks add up.
+func TestChunkSizesArePrepared(t *testing.T) {
+	for _, exact := range []int{1, 64} {
+		prepared := map[int]bool{}
+		for _, n := range chunkSizes(exact) {
+			prepared[n] = true
+		}
+		for n := 1; n <= 3000; n++ {
+			left, chunks := n, 0
+			for left > 0 {
+				c := chunkSize(left, exact)
+				require.True(t, prepared[c], "exact %d: %d rows take a chunk of %d", exact, n, c)
+				require.LessOrEqual(t, c, left)
+				left -= c
+				chunks++
+			}
+			if n <= exact {
+				require.Equal(t, 1, chunks, "exact %d: %d rows are one INSERT", exact, n)
+			}
+		}
+	}
+}
