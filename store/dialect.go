@@ -52,12 +52,6 @@ type dialect struct {
 	// CONFLICT DO NOTHING) elsewhere. OR IGNORE also skips a row with a
 	// NULL in a NOT NULL column: intake never binds one.
 	insertIgnore string
-	// exactRows: up to this many rows, the events or leads of a batch are
-	// one INSERT of their number; more take chunks of power-of-two sizes.
-	// Each size is a statement prepared at Open: on SQLite 64 sizes cost
-	// a few milliseconds there and save a statement or two (each with a
-	// statement journal) per batch; on PostgreSQL each is a round trip.
-	exactRows int
 }
 
 func dialectFor(dsn string) dialect {
@@ -81,7 +75,6 @@ func sqliteDialect() dialect {
 		lockMigrations: func(context.Context, *sql.DB) (func(), error) { return func() {}, nil },
 		transient:      func(error) bool { return false },
 		insertIgnore:   "INSERT OR IGNORE",
-		exactRows:      64,
 	}
 }
 

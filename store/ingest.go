@@ -190,6 +190,9 @@ func (c *committer) commit(batch []*ingestReq) {
 
 func (c *committer) commitTx(batch []*ingestReq) error {
 	ctx := context.Background()
+	if err := c.s.prepareFor(ctx, batch); err != nil {
+		return err
+	}
 	tx, err := c.s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

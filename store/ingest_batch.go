@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // The intake writer inserts a batch's events with one multi-row INSERT and
-// their leads with another (a big batch in a few chunks, so that the
-// statements prepared at Open serve every batch; see dialect.exactRows). Per statement,
+// their leads with another (a big batch in chunks of maxRows; see stmts). Per statement,
 // database/sql, the driver and SQLite's VM cost about as much as the row
 // itself: one statement per row was a third of the writer's CPU.
 //
@@ -21,10 +21,6 @@ import (
 // kept. Rows are inserted in key order: two transactions inserting the
 // same keys (two PostgreSQL writers or instances given the same webhooks)
 // take their locks in the same order and cannot deadlock on them.
-
-// maxRowsPerInsert bounds the rows of one INSERT: 256 leads take 2,816
-// parameters, far below SQLite's 32,766 and PostgreSQL's 65,535.
-const maxRowsPerInsert = 256
 
 const (
 	eventCols = 7
@@ -47,6 +43,25 @@ type pendingLead struct {
 }
 
 func (l pendingLead) lead() *NewLead { return &l.ev.r.in.Leads[l.i] }
+
+// prepareFor prepares, before the batch's transaction, the INSERTs it
+// takes if every event and lead in it is new (the usual case).
+func (s *Store) prepareFor(ctx context.Context, batch []*ingestReq) error {
+	events, leads := 0, 0
+	seen := make(map[string]bool, len(batch))
+	for _, r := range batch {
+		k := r.in.Source + "\x00" + r.in.EventKey
+		if !seen[k] {
+			seen[k] = true
+			events++
+			leads += len(r.in.Leads)
+		}
+	}
+	if err := s.stmts.ensure(ctx, s.db, s.dialect, stmtEvents, events); err != nil {
+		return err
+	}
+	return s.stmts.ensure(ctx, s.db, s.dialect, stmtLeads, leads)
+}
 
 // insertBatch writes a batch's events and their new leads inside tx and
 // sets each request's result; queued tells whether a lead was queued for
@@ -115,9 +130,9 @@ func cmpKeys(srcA, keyA, srcB, keyB string) int {
 func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []*pendingEvent, byKey map[string]*pendingEvent, now int64) error {
 	var key []byte
 	for rest := events; len(rest) > 0; {
-		chunk := rest[:chunkSize(len(rest), s.dialect.exactRows)]
-		rest = rest[len(chunk):]
-		st := s.stmts.get(stmtEvents, len(chunk))
+		st, n := s.stmts.next(stmtEvents, len(rest))
+		chunk := rest[:n]
+		rest = rest[n:]
 		args := make([]any, 0, len(chunk)*eventCols)
 		for _, ev := range chunk {
 			in := ev.r.in
@@ -197,9 +212,9 @@ func leadsToInsert(events []*pendingEvent) []pendingLead {
 // usual case); if not, each lead of the chunk is looked up.
 func (s *Store) insertLeads(ctx context.Context, tx *sql.Tx, leads []pendingLead, now int64) error {
 	for rest := leads; len(rest) > 0; {
-		chunk := rest[:chunkSize(len(rest), s.dialect.exactRows)]
-		rest = rest[len(chunk):]
-		st := s.stmts.get(stmtLeads, len(chunk))
+		st, n := s.stmts.next(stmtLeads, len(rest))
+		chunk := rest[:n]
+		rest = rest[n:]
 		args := make([]any, 0, len(chunk)*leadCols)
 		for _, pl := range chunk {
 			l := pl.lead()
@@ -213,11 +228,11 @@ func (s *Store) insertLeads(ctx context.Context, tx *sql.Tx, leads []pendingLead
 		if err != nil {
 			return err
 		}
-		n, err := res.RowsAffected()
+		inserted, err := res.RowsAffected()
 		if err != nil {
 			return err
 		}
-		if int(n) == len(chunk) {
+		if int(inserted) == len(chunk) {
 			continue
 		}
 		for _, pl := range chunk {
@@ -282,31 +297,10 @@ func orEmptyObject(b []byte) []byte {
 	return b
 }
 
-// chunkSize is the rows of the next INSERT for n rows to go: all of them
-// up to exactRows, else the largest power of two up to n, at most
-// maxRowsPerInsert.
-func chunkSize(n, exactRows int) int {
-	if n <= exactRows {
-		return n
-	}
-	c := 1
-	for c*2 <= n && c*2 <= maxRowsPerInsert {
-		c *= 2
-	}
-	return c
-}
-
-// chunkSizes are the sizes chunkSize returns, prepared at Open: every
-// size up to exactRows, then powers of two.
-func chunkSizes(exactRows int) []int {
-	var out []int
-	for n := 1; n <= maxRowsPerInsert; n++ {
-		if n <= exactRows || n&(n-1) == 0 {
-			out = append(out, n)
-		}
-	}
-	return out
-}
+// maxRows bounds the rows of one INSERT (64 leads take 704 parameters,
+// far below SQLite's 32,766 and PostgreSQL's 65,535): more rows take
+// several INSERTs.
+const maxRows = 64
 
 type stmtKind int
 
@@ -315,38 +309,78 @@ const (
 	stmtLeads
 )
 
-// stmts are the multi-row INSERTs of intake, prepared at Open for every
-// chunk size (SQLite would otherwise parse one for every batch, and the
-// writer cannot prepare one later: SQLite's single connection is then in
-// the writer's transaction).
+// stmts are the multi-row INSERTs of intake, one per kind and number of
+// rows, each prepared once (SQLite would otherwise parse one for every
+// batch). A size is prepared when a batch first needs it, before its
+// transaction begins: SQLite's single connection is in the transaction
+// afterwards. Inside it, the leads' count can come out lower than
+// expected (duplicate events); a size not prepared then goes in chunks of
+// prepared ones (one row is always prepared).
 type stmts struct {
-	events, leads map[int]*sql.Stmt
+	mu  sync.Mutex
+	all [2]map[int]*sql.Stmt
 }
 
-func (st *stmts) get(kind stmtKind, rows int) *sql.Stmt {
-	if kind == stmtEvents {
-		return st.events[rows]
-	}
-	return st.leads[rows]
-}
-
+// prepare prepares the one-row statements, so that a schema that does not
+// fit them fails at Open.
 func (s *Store) prepare(ctx context.Context) error {
-	s.stmts.events, s.stmts.leads = map[int]*sql.Stmt{}, map[int]*sql.Stmt{}
-	for _, rows := range chunkSizes(s.dialect.exactRows) {
-		for kind, m := range map[stmtKind]map[int]*sql.Stmt{stmtEvents: s.stmts.events, stmtLeads: s.stmts.leads} {
-			p, err := s.db.PrepareContext(ctx, insertSQL(s.dialect, kind, rows))
-			if err != nil {
-				s.stmts.close()
-				return fmt.Errorf("prepare intake insert: %w", err)
-			}
-			m[rows] = p
+	for _, k := range []stmtKind{stmtEvents, stmtLeads} {
+		if err := s.stmts.ensure(ctx, s.db, s.dialect, k, 1); err != nil {
+			s.stmts.close()
+			return err
 		}
 	}
 	return nil
 }
 
+// ensure prepares the statements that n rows of kind take, if missing.
+func (st *stmts) ensure(ctx context.Context, db *sql.DB, d dialect, kind stmtKind, n int) error {
+	for _, rows := range []int{min(n, maxRows), n % maxRows} {
+		if rows == 0 {
+			continue
+		}
+		st.mu.Lock()
+		ok := st.all[kind][rows] != nil
+		st.mu.Unlock()
+		if ok {
+			continue
+		}
+		p, err := db.PrepareContext(ctx, insertSQL(d, kind, rows))
+		if err != nil {
+			return fmt.Errorf("prepare intake insert: %w", err)
+		}
+		st.mu.Lock()
+		if st.all[kind] == nil {
+			st.all[kind] = map[int]*sql.Stmt{}
+		}
+		if st.all[kind][rows] != nil {
+			p.Close() // another writer prepared it meanwhile
+		} else {
+			st.all[kind][rows] = p
+		}
+		st.mu.Unlock()
+	}
+	return nil
+}
+
+// next returns the statement for the next chunk of n rows of kind to go:
+// up to maxRows of them if that size is prepared, else the largest
+// prepared size below.
+func (st *stmts) next(kind stmtKind, n int) (*sql.Stmt, int) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for rows := min(n, maxRows); rows > 1; rows-- {
+		if p := st.all[kind][rows]; p != nil {
+			return p, rows
+		}
+	}
+	return st.all[kind][1], 1
+}
+
 func (st *stmts) close() {
-	for _, m := range []map[int]*sql.Stmt{st.events, st.leads} {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, m := range st.all {
 		for rows, p := range m {
 			p.Close()
 			delete(m, rows)

@@ -117,25 +117,20 @@ func TestIngestBigBatch(t *testing.T) {
 	})
 }
 
-// Every INSERT the writer runs is one prepared at Open, and chunks add up.
-func TestChunkSizesArePrepared(t *testing.T) {
-	for _, exact := range []int{1, 64} {
-		prepared := map[int]bool{}
-		for _, n := range chunkSizes(exact) {
-			prepared[n] = true
-		}
-		for n := 1; n <= 3000; n++ {
-			left, chunks := n, 0
-			for left > 0 {
-				c := chunkSize(left, exact)
-				require.True(t, prepared[c], "exact %d: %d rows take a chunk of %d", exact, n, c)
-				require.LessOrEqual(t, c, left)
-				left -= c
-				chunks++
-			}
-			if n <= exact {
-				require.Equal(t, 1, chunks, "exact %d: %d rows are one INSERT", exact, n)
-			}
-		}
+// A batch takes the INSERTs prepared for it; fewer leads than expected
+// (duplicates) take chunks of prepared sizes; more than maxRows take
+// several INSERTs.
+func TestIntakeStatementsPreparedForTheBatch(t *testing.T) {
+	var st stmts
+	s := setup(t, "sqlite").store
+	ctx := context.Background()
+	for _, n := range []int{1, 7, 64, 150} {
+		require.NoError(t, st.ensure(ctx, s.db, s.dialect, stmtLeads, n))
+	}
+	defer st.close()
+	for _, tc := range []struct{ n, want int }{{7, 7}, {6, 1}, {64, 64}, {150, 64}, {22, 22}, {23, 22}, {2, 1}} {
+		p, got := st.next(stmtLeads, tc.n)
+		require.NotNil(t, p)
+		require.Equal(t, tc.want, got, "%d rows", tc.n)
 	}
 }

@@ -36,7 +36,6 @@ func postgresDialect() dialect {
 		intakeTx:     `SET LOCAL lock_timeout = '3s'`,
 		transient:    pgTransient,
 		insertIgnore: "INSERT",
-		exactRows:    1,
 	}
 }
 
