@@ -34,6 +34,11 @@ func (s *Server) admit(c *gin.Context) (release func(), a *answer) {
 		n = s.cfg.MaxBody
 	}
 	n = min(n, s.bodies.max)
+	release = func() { s.bodies.sem.Release(n) }
+	// Room is there nearly always: take it without a timer.
+	if s.bodies.sem.TryAcquire(n) {
+		return release, nil
+	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.bodies.wait)
 	defer cancel()
 	if err := s.bodies.sem.Acquire(ctx, n); err != nil {
@@ -41,5 +46,5 @@ func (s *Server) admit(c *gin.Context) (release func(), a *answer) {
 		a.retryAfter = time.Second
 		return nil, a
 	}
-	return func() { s.bodies.sem.Release(n) }, nil
+	return release, nil
 }

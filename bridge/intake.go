@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/leadbridge/leadbridge/internal/jsonstr"
 	"github.com/leadbridge/leadbridge/mappings"
 	"github.com/leadbridge/leadbridge/providers"
 	"github.com/leadbridge/leadbridge/store"
@@ -36,6 +37,22 @@ type problem struct {
 	Index   *int   `json:"index,omitempty"`
 	Field   string `json:"field"`
 	Message string `json:"message"`
+}
+
+// appendSimple appends the answer as encoding/json writes it when it has
+// only a status and an id (202 accepted, 200 duplicate: nearly every
+// answer), without reflection; ok is false for any other answer.
+func (a *answer) appendSimple(dst []byte) (out []byte, ok bool) {
+	if a.Reason != "" || a.Error != "" || len(a.Problems) > 0 {
+		return dst, false
+	}
+	dst = append(dst, `{"status":`...)
+	dst = jsonstr.Append(dst, a.Status)
+	if a.ID != 0 {
+		dst = append(dst, `,"id":`...)
+		dst = strconv.AppendInt(dst, a.ID, 10)
+	}
+	return append(dst, '}'), true
 }
 
 func reject(code int, outcome, msg string) *answer {
@@ -201,20 +218,34 @@ func (s *Server) limit(src *source) *answer {
 }
 
 // keptHeaders are stored with the event: enough to understand it later,
-// nothing that authenticates (signatures, tokens, cookies).
+// nothing that authenticates (signatures, tokens, cookies). In key order,
+// as a JSON object of them was written before (a map through encoding/json).
 func keptHeaders() [5]string {
-	return [...]string{"Content-Type", "User-Agent", "X-Hubspot-Request-Timestamp", "X-Webflow-Timestamp", "X-Request-Id"}
+	return [...]string{"Content-Type", "User-Agent", "X-Hubspot-Request-Timestamp", "X-Request-Id", "X-Webflow-Timestamp"}
+}
+
+// headersJSON is the JSON object of the kept headers that are set, written
+// without a map or reflection (this runs for every webhook).
+func headersJSON(h http.Header) []byte {
+	out := make([]byte, 0, 128)
+	out = append(out, '{')
+	for _, k := range keptHeaders() {
+		v := h.Get(k)
+		if v == "" {
+			continue
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = jsonstr.Append(out, k)
+		out = append(out, ':')
+		out = jsonstr.Append(out, v)
+	}
+	return append(out, '}')
 }
 
 func (s *Server) buildIntake(c *gin.Context, src *source, raw []byte, contentType string, items []mappings.Item) *store.Intake {
-	hdr := map[string]string{}
-	for _, h := range keptHeaders() {
-		if v := c.GetHeader(h); v != "" {
-			hdr[h] = v
-		}
-	}
-	hj, _ := json.Marshal(hdr)
-	in := &store.Intake{Source: src.Name, ContentType: contentType, Headers: hj, Payload: raw}
+	in := &store.Intake{Source: src.Name, ContentType: contentType, Headers: headersJSON(c.Request.Header), Payload: raw}
 	if src.Capture {
 		// No lead rules yet: the event is kept alone, deduped by its key,
 		// for a mapping to be written from it and replayed.
@@ -325,7 +356,11 @@ func (s *Server) respond(c *gin.Context, name string, a *answer, start time.Time
 	if a.retryAfter > 0 {
 		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(a.retryAfter.Seconds()))))
 	}
-	c.JSON(a.code, a)
+	if b, ok := a.appendSimple(nil); ok {
+		c.Data(a.code, "application/json; charset=utf-8", b)
+	} else {
+		c.JSON(a.code, a)
+	}
 	label := name
 	if a.outcome == "unknown_source" {
 		label = "" // strangers must not mint metric series

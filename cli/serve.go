@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"os"
@@ -133,17 +134,23 @@ func parseSize(s string) (int64, error) {
 // newLogger logs JSON when stderr is not a terminal (Docker, systemd),
 // text for a person at a terminal.
 func newLogger(o IO, level string) (*slog.Logger, error) {
+	return newLoggerTo(o.Err, o.Err, level)
+}
+
+// newLoggerTo is newLogger writing to w (stderr itself, or a logWriter in
+// front of it), the format chosen by what stderr is.
+func newLoggerTo(stderr, w io.Writer, level string) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("--log-level: expected debug, info, warn or error, got %q", level)
 	}
 	opts := &slog.HandlerOptions{Level: lv}
-	if f, ok := o.Err.(*os.File); ok {
+	if f, ok := stderr.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			return slog.New(slog.NewTextHandler(o.Err, opts)), nil
+			return slog.New(slog.NewTextHandler(w, opts)), nil
 		}
 	}
-	return slog.New(slog.NewJSONHandler(o.Err, opts)), nil
+	return slog.New(slog.NewJSONHandler(w, opts)), nil
 }
 
 func runServe(ctx context.Context, args []string, o IO) int {
@@ -171,7 +178,11 @@ func runServe(ctx context.Context, args []string, o IO) int {
 	if err != nil {
 		return usageError(fs, "%v", err)
 	}
-	log, err := newLogger(o, f.logLevel)
+	// A line per webhook: they are written by a goroutine of their own, so
+	// that webhooks answered together share a write (see logWriter).
+	lw := newLogWriter(o.Err)
+	defer lw.Close() // last: after "leadbridge stopped" and the store's logs
+	log, err := newLoggerTo(o.Err, lw, f.logLevel)
 	if err != nil {
 		return usageError(fs, "%v", err)
 	}

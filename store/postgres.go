@@ -33,8 +33,9 @@ func postgresDialect() dialect {
 		// webhook is answered 503 and retried by its provider). Live
 		// instances hold keys for milliseconds; deadlocks are found at
 		// deadlock_timeout (1s) before this.
-		intakeTx:  `SET LOCAL lock_timeout = '3s'`,
-		transient: pgTransient,
+		intakeTx:     `SET LOCAL lock_timeout = '3s'`,
+		transient:    pgTransient,
+		insertIgnore: "INSERT",
 	}
 }
 
