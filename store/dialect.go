@@ -228,6 +228,9 @@ var sqliteSchema = []string{
 		body       TEXT NOT NULL
 	);
 	CREATE INDEX lb_attempts_at ON lb_attempts (at)`,
+	// 6: leads that went dead, by time: the notifier asks for the new ones
+	// every check, which read every lead of the store without it.
+	`CREATE INDEX lb_leads_dead ON lb_leads (updated_at) WHERE status = 'dead'`,
 }
 
 // checkpointEvery is how often the checkpointer copies the WAL into the

@@ -83,8 +83,10 @@ const partnerProblem = `%"field":"partner"%`
 // upTo]: how many, the events of the first maxIDs and the first distinct
 // errors (Partnero's message).
 func (s *Store) DeadLeads(ctx context.Context, after, upTo time.Time, maxIDs int) ([]SourceEvents, error) {
+	// The literal status matches the partial index lb_leads_dead (a
+	// parameter would not let SQLite use it: every lead would be read).
 	rows, err := s.rdb.QueryContext(ctx, `SELECT source, event_id, last_error FROM lb_leads
-		WHERE status = $1 AND updated_at > $2 AND updated_at <= $3 ORDER BY updated_at, id`, StatusDead, s.ms(after), s.ms(upTo))
+		WHERE status = 'dead' AND updated_at > $1 AND updated_at <= $2 ORDER BY updated_at, id`, s.ms(after), s.ms(upTo))
 	if err != nil {
 		return nil, fmt.Errorf("dead leads: %w", err)
 	}
@@ -170,11 +172,13 @@ func (s *Store) AuthActivity(ctx context.Context, after, upTo time.Time) ([]Auth
 
 // Backlogs reports, per source, the leads waiting for delivery (queued or
 // retrying) since before queuedBefore, with the first of their events as
-// an example (one aggregate over the status index: a backlog may be
-// large while Partnero is down).
+// an example. It reads the queue's partial index (lb_leads_due) only: the
+// predicate is written as the index's, and grouping by an expression
+// keeps SQLite from walking every lead in source order instead (0.3 s and
+// more on a store of a million leads, every check).
 func (s *Store) Backlogs(ctx context.Context, queuedBefore time.Time) ([]Backlog, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT source, COUNT(*), MIN(queued_at), MIN(event_id) FROM lb_leads
-		WHERE status IN ($1, $2) AND queued_at < $3 GROUP BY source ORDER BY source`, StatusQueued, StatusRetrying, s.ms(queuedBefore))
+	rows, err := s.rdb.QueryContext(ctx, `SELECT source || '' AS src, COUNT(*), MIN(queued_at), MIN(event_id) FROM lb_leads
+		WHERE `+dueLeads+` AND queued_at < $1 GROUP BY src ORDER BY src`, s.ms(queuedBefore))
 	if err != nil {
 		return nil, fmt.Errorf("backlog: %w", err)
 	}
